@@ -1,0 +1,121 @@
+//! Built-in commands: the table (descriptor, help, perm) and dispatch to one file per
+//! command family. These are what `ceph-mgr` (and, standalone, the mons) answer natively.
+
+mod config;
+mod config_key;
+mod modules;
+mod status;
+
+use crate::daemon::Core;
+use crate::reply::{CmdMap, CommandReply};
+use rmgr_cmdparse::CommandDesc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Builtin {
+    GetCommandDescriptions,
+    Help,
+    Version,
+    Status,
+    Health,
+    MgrServices,
+    MgrModuleLs,
+    MgrModuleEnable,
+    MgrModuleDisable,
+    ConfigSet,
+    ConfigGet,
+    ConfigRm,
+    ConfigDump,
+    ConfigHelp,
+    ConfigKeyGet,
+    ConfigKeySet,
+    ConfigKeyRm,
+    ConfigKeyExists,
+    ConfigKeyLs,
+    ConfigKeyDump,
+}
+
+struct Entry {
+    id: Builtin,
+    cmd: &'static str,
+    help: &'static str,
+    module: &'static str,
+    perm: &'static str,
+}
+
+const fn e(id: Builtin, cmd: &'static str, help: &'static str, module: &'static str, perm: &'static str) -> Entry {
+    Entry { id, cmd, help, module, perm }
+}
+
+/// Descriptors as Pacific's MonCommands.h / MgrCommands.h spell them.
+const TABLE: &[Entry] = &[
+    e(Builtin::Help, "help", "list available commands", "mgr", "r"),
+    e(Builtin::Version, "version", "get rmgr version", "mgr", "r"),
+    e(Builtin::Status, "status", "show cluster status", "mgr", "r"),
+    e(Builtin::Health, "health name=detail,type=CephChoices,strings=detail,req=false", "show cluster health", "mgr", "r"),
+    e(Builtin::MgrServices, "mgr services", "list service endpoints provided by mgr modules", "mgr", "r"),
+    e(Builtin::MgrModuleLs, "mgr module ls", "list active mgr modules", "mgr", "r"),
+    e(Builtin::MgrModuleEnable, "mgr module enable name=module,type=CephString name=force,type=CephChoices,strings=--force,req=false", "enable mgr module", "mgr", "rw"),
+    e(Builtin::MgrModuleDisable, "mgr module disable name=module,type=CephString", "disable mgr module", "mgr", "rw"),
+    e(Builtin::ConfigSet, "config set name=who,type=CephString name=name,type=CephString name=value,type=CephString name=force,type=CephBool,req=false", "Set a configuration option for one or more entities", "config", "rw"),
+    e(Builtin::ConfigGet, "config get name=who,type=CephString name=key,type=CephString,req=false", "Show configuration option(s) for an entity", "config", "r"),
+    e(Builtin::ConfigRm, "config rm name=who,type=CephString name=name,type=CephString", "Clear a configuration option for one or more entities", "config", "rw"),
+    e(Builtin::ConfigDump, "config dump", "Show all configuration option(s)", "mon", "r"),
+    e(Builtin::ConfigHelp, "config help name=key,type=CephString", "Describe a configuration option", "config", "r"),
+    e(Builtin::ConfigKeyGet, "config-key get name=key,type=CephString", "get <key>", "config-key", "r"),
+    e(Builtin::ConfigKeySet, "config-key set name=key,type=CephString name=val,type=CephString,req=false", "set <key> to value <val>", "config-key", "rw"),
+    e(Builtin::ConfigKeySet, "config-key put name=key,type=CephString name=val,type=CephString,req=false", "put <key>, value <val>", "config-key", "rw"),
+    e(Builtin::ConfigKeyRm, "config-key del name=key,type=CephString", "delete <key>", "config-key", "rw"),
+    e(Builtin::ConfigKeyRm, "config-key rm name=key,type=CephString", "rm <key>", "config-key", "rw"),
+    e(Builtin::ConfigKeyExists, "config-key exists name=key,type=CephString", "check for <key>'s existence", "config-key", "r"),
+    e(Builtin::ConfigKeyLs, "config-key ls", "list keys", "config-key", "r"),
+    e(Builtin::ConfigKeyLs, "config-key list", "list keys", "config-key", "r"),
+    e(Builtin::ConfigKeyDump, "config-key dump name=key,type=CephString,req=false", "dump keys and values (with optional prefix)", "config-key", "r"),
+];
+
+pub(crate) fn descriptions() -> Vec<CommandDesc> {
+    TABLE
+        .iter()
+        .map(|t| CommandDesc::from_descriptor(t.cmd, t.help, t.module, t.perm, 0))
+        .collect()
+}
+
+/// The built-in whose prefix is exactly `prefix`.
+pub(crate) fn find(prefix: &str) -> Option<Builtin> {
+    if prefix == "get_command_descriptions" {
+        return Some(Builtin::GetCommandDescriptions);
+    }
+    TABLE.iter().find(|t| cmd_prefix(t.cmd) == prefix).map(|t| t.id)
+}
+
+fn cmd_prefix(cmd: &str) -> String {
+    cmd.split(' ')
+        .take_while(|w| !w.contains('=') && !w.contains(','))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(crate) async fn run(core: &Core, b: Builtin, cmd: &CmdMap, inbuf: &[u8]) -> CommandReply {
+    let r = match b {
+        Builtin::GetCommandDescriptions => Ok(status::descriptions(core)),
+        Builtin::Help => Ok(status::help(core, cmd)),
+        Builtin::Version => Ok(status::version(cmd)),
+        Builtin::Status => Ok(status::status(core, cmd)),
+        Builtin::Health => Ok(status::health(core, cmd)),
+        Builtin::MgrServices => Ok(status::services(core, cmd)),
+        Builtin::MgrModuleLs => Ok(modules::ls(core, cmd)),
+        Builtin::MgrModuleEnable => modules::enable(core, cmd).await,
+        Builtin::MgrModuleDisable => modules::disable(core, cmd).await,
+        Builtin::ConfigSet => config::set(core, cmd),
+        Builtin::ConfigGet => config::get(core, cmd),
+        Builtin::ConfigRm => config::rm(core, cmd),
+        Builtin::ConfigDump => Ok(config::dump(core, cmd)),
+        Builtin::ConfigHelp => config::help(core, cmd),
+        Builtin::ConfigKeyGet => config_key::get(core, cmd),
+        Builtin::ConfigKeySet => config_key::set(core, cmd, inbuf),
+        Builtin::ConfigKeyRm => config_key::rm(core, cmd),
+        Builtin::ConfigKeyExists => config_key::exists(core, cmd),
+        Builtin::ConfigKeyLs => config_key::ls(core, cmd),
+        Builtin::ConfigKeyDump => config_key::dump(core, cmd),
+    };
+    r.unwrap_or_else(|e| e)
+}

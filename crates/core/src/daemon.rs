@@ -1,0 +1,558 @@
+//! The core daemon: shared state, the module table, and command dispatch with Ceph's error
+//! semantics (command_grammar.md §6). Front ends (admin socket, msgr) hand it JSON commands;
+//! providers (Rust, Python) host the modules.
+
+use crate::builtin;
+use crate::config::ConfigDb;
+use crate::context::ModuleContext;
+use crate::errno;
+use crate::health::{HealthCheck, HealthReport, Severity};
+use crate::module::{ModuleInfo, ModuleProvider, RunningModule};
+use crate::reply::{CmdMap, CommandReply};
+use rmgr_cmdparse::{cmdmap_from_json, flags, CommandDesc};
+use rmgr_options::{auto_module_options, daemon_option, ModuleOption};
+use rmgr_store::Store;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// Pacific's always-on modules (MgrMonitor.cc table, module_loading.md §3).
+pub const PACIFIC_ALWAYS_ON: &[&str] = &[
+    "balancer",
+    "crash",
+    "devicehealth",
+    "orchestrator",
+    "pg_autoscaler",
+    "progress",
+    "rbd_support",
+    "status",
+    "telemetry",
+    "volumes",
+];
+
+/// Where the standalone daemon keeps the enabled-module set (the MgrMap's `modules`).
+pub(crate) const ENABLED_MODULES_KEY: &str = "rmgr/mgr_map/modules";
+
+/// Hooks into the process's logging, owned by the binary (the core sets no global state).
+pub trait LogControl: Send + Sync + 'static {
+    /// `debug_mgr` changed (or was read at start): adjust the daemon log's verbosity.
+    fn set_debug_mgr(&self, value: &str);
+}
+
+/// What the core needs to start.
+pub struct CoreConfig {
+    pub mgr_id: String,
+    pub store: Arc<Store>,
+    pub providers: Vec<Arc<dyn ModuleProvider>>,
+    /// How long a module command may run before its caller gets ETIMEDOUT.
+    pub command_timeout: Duration,
+    pub log_control: Option<Arc<dyn LogControl>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    #[error("cannot read the store: {0}")]
+    Store(#[from] rmgr_store::StoreError),
+}
+
+pub(crate) struct ModuleEntry {
+    pub(crate) info: ModuleInfo,
+    pub(crate) provider: usize,
+    /// Declared plus automatic options.
+    pub(crate) options: Vec<ModuleOption>,
+}
+
+#[derive(Default)]
+pub(crate) struct ModuleTable {
+    pub(crate) entries: BTreeMap<String, ModuleEntry>,
+    pub(crate) enabled: BTreeSet<String>,
+    pub(crate) running: BTreeMap<String, Arc<dyn RunningModule>>,
+    /// Modules whose construction failed (Pacific: not started, commands ENOTSUP).
+    pub(crate) start_errors: BTreeMap<String, String>,
+}
+
+pub(crate) struct Shared {
+    mgr_id: String,
+    store: Arc<Store>,
+    pub(crate) config: ConfigDb,
+    pub(crate) started: SystemTime,
+    providers: Vec<Arc<dyn ModuleProvider>>,
+    pub(crate) modules: Mutex<ModuleTable>,
+    health: Mutex<BTreeMap<String, BTreeMap<String, HealthCheck>>>,
+    services: Mutex<BTreeMap<String, String>>,
+    command_timeout: Duration,
+    log_control: Option<Arc<dyn LogControl>>,
+    pub(crate) builtin_descs: Vec<CommandDesc>,
+    /// Serialises module starts and stops, which await providers; only this async mutex
+    /// is ever held across an await.
+    reconcile_lock: tokio::sync::Mutex<()>,
+}
+
+impl Shared {
+    pub(crate) fn mgr_id(&self) -> &str {
+        &self.mgr_id
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn module_option(&self, module: &str, key: &str) -> Option<ModuleOption> {
+        let t = self.modules.lock().ok()?;
+        t.entries.get(module)?.options.iter().find(|o| o.name == key).cloned()
+    }
+
+    /// The stored text of `mgr/<module>[/<instance>]/<key>` as this daemon resolves it.
+    pub(crate) fn module_option_stored(&self, module: &str, key: &str, instance: Option<&str>) -> Option<String> {
+        if let Some(inst) = instance {
+            if let Some((_, v)) = self.config.resolve(&self.mgr_id, &format!("mgr/{module}/{inst}/{key}")) {
+                return Some(v);
+            }
+        }
+        self.config.resolve(&self.mgr_id, &format!("mgr/{module}/{key}")).map(|(_, v)| v)
+    }
+
+    /// A daemon option's effective value (configured, else its default).
+    pub(crate) fn daemon_option(&self, name: &str) -> Option<String> {
+        let decl = daemon_option(name)?;
+        Some(
+            self.config
+                .resolve(&self.mgr_id, name)
+                .map(|(_, v)| v)
+                .unwrap_or_else(|| decl.default.to_string()),
+        )
+    }
+
+    /// How the mon would validate `name = value`: the normalised value and the option's
+    /// level, or Ceph's error text.
+    pub(crate) fn validate_config(&self, name: &str, value: &str) -> Result<(String, &'static str), String> {
+        if let Some(rest) = name.strip_prefix("mgr/") {
+            let parts: Vec<&str> = rest.split('/').collect();
+            let (module, opt) = match parts.as_slice() {
+                [m, o] | [m, _, o] => (*m, *o),
+                _ => return Err(format!("unrecognized config option '{name}'")),
+            };
+            let decl = self
+                .module_option(module, opt)
+                .ok_or_else(|| format!("unrecognized config option '{name}'"))?;
+            let v = decl.parse_value(value).map_err(|e| format!("error parsing value: {e}"))?;
+            return Ok((v, decl.level.name()));
+        }
+        let decl = daemon_option(name).ok_or_else(|| format!("unrecognized config option '{name}'"))?;
+        let v = decl.parse_value(value).map_err(|e| format!("error parsing value: {e}"))?;
+        Ok((v, decl.level.name()))
+    }
+
+    /// Validates and writes (or with `None` removes) a config value, durably, then tells
+    /// every running module (`config_notify`) and the logger.
+    pub(crate) fn config_write(&self, who: &str, name: &str, value: Option<&str>) -> Result<(), String> {
+        match value {
+            Some(v) => {
+                let (norm, _) = self.validate_config(name, v)?;
+                self.config.set(who, name, &norm).map_err(|e| e.to_string())?;
+            }
+            None => {
+                self.config.rm(who, name).map_err(|e| e.to_string())?;
+            }
+        }
+        self.after_config_change(name);
+        Ok(())
+    }
+
+    pub(crate) fn after_config_change(&self, name: &str) {
+        if name == "debug_mgr" {
+            if let (Some(lc), Some(v)) = (&self.log_control, self.daemon_option("debug_mgr")) {
+                lc.set_debug_mgr(&v);
+            }
+        }
+        for m in self.running_modules() {
+            m.config_notify();
+        }
+    }
+
+    pub(crate) fn running_modules(&self) -> Vec<Arc<dyn RunningModule>> {
+        self.modules.lock().map(|t| t.running.values().cloned().collect()).unwrap_or_default()
+    }
+
+    pub(crate) fn set_module_health(&self, module: &str, checks: BTreeMap<String, HealthCheck>) {
+        if let Ok(mut h) = self.health.lock() {
+            for name in h.get(module).map(|c| c.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+                if !checks.contains_key(&name) {
+                    tracing::info!(module, check = %name, "Health check cleared: {name}");
+                }
+            }
+            if checks.is_empty() {
+                h.remove(module);
+            } else {
+                h.insert(module.to_string(), checks);
+            }
+        }
+    }
+
+    pub(crate) fn set_service(&self, module: &str, uri: Option<&str>) {
+        if let Ok(mut s) = self.services.lock() {
+            match uri {
+                Some(u) => s.insert(module.to_string(), u.to_string()),
+                None => s.remove(module),
+            };
+        }
+    }
+
+    pub(crate) fn services(&self) -> BTreeMap<String, String> {
+        self.services.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn always_on(&self) -> BTreeSet<String> {
+        let v = self.daemon_option("rmgr_always_on_modules").unwrap_or_default();
+        split_list(&v)
+    }
+
+    /// Every check in force: the modules' own, plus the core's checks about modules
+    /// (module_loading.md §4).
+    pub(crate) fn health_report(&self) -> HealthReport {
+        let mut report = HealthReport::default();
+        if let Ok(h) = self.health.lock() {
+            for checks in h.values() {
+                for (name, c) in checks {
+                    report.checks.insert(name.clone(), c.clone());
+                }
+            }
+        }
+        let always_on = self.always_on();
+        let mut dependency: Vec<(String, String)> = Vec::new();
+        let mut failed: Vec<(String, String)> = Vec::new();
+        if let Ok(t) = self.modules.lock() {
+            for (name, e) in &t.entries {
+                let wanted = t.enabled.contains(name) || always_on.contains(name);
+                if !wanted {
+                    continue;
+                }
+                let run_failure = t.running.get(name).and_then(|r| r.failure());
+                if !e.info.can_run {
+                    dependency.push((name.clone(), e.info.error_string.clone()));
+                } else if !e.info.loaded {
+                    failed.push((name.clone(), e.info.error_string.clone()));
+                } else if let Some(err) = run_failure {
+                    failed.push((name.clone(), err));
+                } else if always_on.contains(name) && !t.running.contains_key(name) && !t.start_errors.contains_key(name) {
+                    failed.push((name.clone(), "Not found or unloadable".to_string()));
+                }
+            }
+        }
+        if !dependency.is_empty() {
+            let detail: Vec<String> = dependency
+                .iter()
+                .map(|(m, e)| format!("Module '{m}' has failed dependency: {e}"))
+                .collect();
+            let summary = match detail.as_slice() {
+                [one] => one.clone(),
+                _ => format!("{} mgr modules have failed dependencies", detail.len()),
+            };
+            report.checks.insert(
+                "MGR_MODULE_DEPENDENCY".into(),
+                HealthCheck { severity: Severity::Warn, summary, count: detail.len() as u64, detail },
+            );
+        }
+        if !failed.is_empty() {
+            let detail: Vec<String> =
+                failed.iter().map(|(m, e)| format!("Module '{m}' has failed: {e}")).collect();
+            let summary = match detail.as_slice() {
+                [one] => one.clone(),
+                _ => format!("{} mgr modules have failed", detail.len()),
+            };
+            report.checks.insert(
+                "MGR_MODULE_ERROR".into(),
+                HealthCheck { severity: Severity::Err, summary, count: detail.len() as u64, detail },
+            );
+        }
+        report
+    }
+
+    fn persist_enabled(&self, enabled: &BTreeSet<String>) -> Result<(), String> {
+        let list: Vec<&String> = enabled.iter().collect();
+        let body = serde_json::to_vec(&list).map_err(|e| e.to_string())?;
+        self.store.kv_set(ENABLED_MODULES_KEY, &body).map_err(|e| e.to_string())
+    }
+
+    /// Adds or removes a module from the enabled set, durably.
+    pub(crate) fn set_enabled(&self, module: &str, on: bool) -> Result<(), String> {
+        let mut t = self.modules.lock().map_err(|_| "module table poisoned".to_string())?;
+        let mut next = t.enabled.clone();
+        if on {
+            next.insert(module.to_string());
+        } else {
+            next.remove(module);
+        }
+        self.persist_enabled(&next)?;
+        t.enabled = next;
+        Ok(())
+    }
+}
+
+/// Splits a Ceph list option (spaces, commas, semicolons).
+pub(crate) fn split_list(s: &str) -> BTreeSet<String> {
+    s.split([' ', ',', ';', '\t'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The running daemon core. Cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    shared: Arc<Shared>,
+}
+
+impl Core {
+    /// Loads config and the enabled set, discovers modules, starts the enabled ones.
+    pub async fn start(cfg: CoreConfig) -> Result<Core, CoreError> {
+        let config = ConfigDb::load(cfg.store.clone())?;
+        let shared = Arc::new(Shared {
+            mgr_id: cfg.mgr_id,
+            store: cfg.store,
+            config,
+            started: SystemTime::now(),
+            providers: cfg.providers,
+            modules: Mutex::new(ModuleTable::default()),
+            health: Mutex::new(BTreeMap::new()),
+            services: Mutex::new(BTreeMap::new()),
+            command_timeout: cfg.command_timeout,
+            log_control: cfg.log_control,
+            builtin_descs: builtin::descriptions(),
+            reconcile_lock: tokio::sync::Mutex::new(()),
+        });
+        if let (Some(lc), Some(v)) = (&shared.log_control, shared.daemon_option("debug_mgr")) {
+            lc.set_debug_mgr(&v);
+        }
+        let core = Core { shared };
+        core.discover()?;
+        core.reconcile().await;
+        Ok(core)
+    }
+
+    fn discover(&self) -> Result<(), CoreError> {
+        let s = &self.shared;
+        let disabled = split_list(&s.daemon_option("mgr_disabled_modules").unwrap_or_default());
+        let mut entries = BTreeMap::new();
+        for (idx, p) in s.providers.iter().enumerate() {
+            for info in p.discover() {
+                if disabled.contains(&info.name) {
+                    continue;
+                }
+                if entries.contains_key(&info.name) {
+                    tracing::warn!(module = %info.name, kind = p.kind(), "module name already taken by another provider; ignored");
+                    continue;
+                }
+                let declared: Vec<&str> = info.options.iter().map(|o| o.name.as_str()).collect();
+                let mut options = info.options.clone();
+                options.extend(auto_module_options(&declared));
+                entries.insert(info.name.clone(), ModuleEntry { info, provider: idx, options });
+            }
+        }
+        let enabled = match s.store.kv_get(ENABLED_MODULES_KEY)? {
+            Some(body) => match serde_json::from_slice::<Vec<String>>(&body) {
+                Ok(v) => v.into_iter().collect(),
+                Err(e) => {
+                    tracing::error!("enabled-module list in the store is unreadable ({e}); starting with none");
+                    BTreeSet::new()
+                }
+            },
+            None => split_list(&s.daemon_option("mgr_initial_modules").unwrap_or_default()),
+        };
+        tracing::info!(modules = entries.len(), enabled = ?enabled, "modules discovered");
+        if let Ok(mut t) = s.modules.lock() {
+            t.entries = entries;
+            t.enabled = enabled;
+        }
+        Ok(())
+    }
+
+    /// Starts every wanted module that is not running, stops every running one that is no
+    /// longer wanted (module_loading.md §3.5).
+    pub(crate) async fn reconcile(&self) {
+        let s = &self.shared;
+        let _serial = s.reconcile_lock.lock().await;
+        let always_on = s.always_on();
+        let (to_start, to_stop) = {
+            let Ok(t) = s.modules.lock() else { return };
+            let wanted: BTreeSet<String> = t
+                .entries
+                .iter()
+                .filter(|(n, e)| e.info.loaded && (t.enabled.contains(*n) || always_on.contains(*n)))
+                .map(|(n, _)| n.clone())
+                .collect();
+            let to_start: Vec<(String, usize)> = wanted
+                .iter()
+                .filter(|n| !t.running.contains_key(*n))
+                .filter_map(|n| t.entries.get(n).map(|e| (n.clone(), e.provider)))
+                .collect();
+            let to_stop: Vec<String> =
+                t.running.keys().filter(|n| !wanted.contains(*n)).cloned().collect();
+            (to_start, to_stop)
+        };
+        for name in to_stop {
+            let running = s.modules.lock().ok().and_then(|mut t| t.running.remove(&name));
+            if let Some(r) = running {
+                tracing::info!(module = %name, "stopping module");
+                r.stop().await;
+            }
+            s.set_module_health(&name, BTreeMap::new());
+            s.set_service(&name, None);
+        }
+        for (name, provider) in to_start {
+            let Some(p) = s.providers.get(provider).cloned() else { continue };
+            let ctx = ModuleContext::new(s.clone(), &name);
+            tracing::info!(module = %name, kind = p.kind(), "starting module");
+            match p.start(&name, ctx) {
+                Ok(r) => {
+                    if let Ok(mut t) = s.modules.lock() {
+                        t.start_errors.remove(&name);
+                        t.running.insert(name, r);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(module = %name, "Failed to run module in active mode ('{name}'): {e}");
+                    if let Ok(mut t) = s.modules.lock() {
+                        t.start_errors.insert(name, e);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn mgr_id(&self) -> &str {
+        self.shared.mgr_id()
+    }
+
+    /// Every command this daemon answers: module commands first (by module name), then
+    /// the built-ins, as `get_command_descriptions` lists them.
+    pub fn command_descriptions(&self) -> Vec<CommandDesc> {
+        let mut out = Vec::new();
+        if let Ok(t) = self.shared.modules.lock() {
+            for (name, e) in &t.entries {
+                if !e.info.loaded {
+                    continue;
+                }
+                for c in &e.info.commands {
+                    let f = flags::MGR | if c.poll { flags::POLL } else { 0 };
+                    let _ = name;
+                    out.push(CommandDesc::from_descriptor(&c.cmd, &c.desc, "mgr", &c.perm, f));
+                }
+            }
+        }
+        out.extend(self.shared.builtin_descs.iter().cloned());
+        out
+    }
+
+    pub fn health(&self) -> HealthReport {
+        self.shared.health_report()
+    }
+
+    /// Fires a notification at every running module subscribed to `notify_type`.
+    pub fn notify(&self, notify_type: &str, notify_id: &str) {
+        let targets: Vec<Arc<dyn RunningModule>> = match self.shared.modules.lock() {
+            Ok(t) => t
+                .running
+                .iter()
+                .filter(|(n, _)| {
+                    t.entries
+                        .get(*n)
+                        .and_then(|e| e.info.notify_types.as_ref())
+                        .is_some_and(|types| types.iter().any(|x| x == notify_type))
+                })
+                .map(|(_, r)| r.clone())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        for r in targets {
+            r.notify(notify_type, notify_id);
+        }
+    }
+
+    /// Answers one command given as JSON text, with Ceph's dispatch rules.
+    pub async fn handle_command(&self, cmd_json: &str, inbuf: &[u8]) -> CommandReply {
+        let cmd = match cmdmap_from_json(&[cmd_json]) {
+            Ok(c) => c,
+            Err(e) => return CommandReply::err(errno::EINVAL, e),
+        };
+        self.dispatch(cmd, inbuf).await
+    }
+
+    pub async fn dispatch(&self, cmd: CmdMap, inbuf: &[u8]) -> CommandReply {
+        let prefix = cmd.get("prefix").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let span = tracing::debug_span!("command", cmd = %prefix);
+        let _e = span.enter();
+        if let Some(b) = builtin::find(&prefix) {
+            return builtin::run(self, b, &cmd, inbuf).await;
+        }
+        let s = &self.shared;
+        enum Target {
+            Run(Arc<dyn RunningModule>),
+            Reply(CommandReply),
+        }
+        let target = {
+            let Ok(t) = s.modules.lock() else {
+                return CommandReply::err(errno::EAGAIN, "module table unavailable");
+            };
+            let owner = t.entries.iter().find(|(_, e)| {
+                e.info.loaded && e.info.commands.iter().any(|c| c.prefix() == prefix)
+            });
+            match owner {
+                None => Target::Reply(CommandReply::err(
+                    errno::EINVAL,
+                    format!("No handler found for '{prefix}'"),
+                )),
+                Some((name, e)) => match t.running.get(name) {
+                    None => Target::Reply(CommandReply::err(
+                        errno::EOPNOTSUPP,
+                        format!("Module '{name}' is not enabled/loaded (required by command '{prefix}'): use `ceph mgr module enable {name}` to enable it"),
+                    )),
+                    Some(r) => {
+                        let self_test = prefix == format!("{name} self-test");
+                        let err = if !e.info.can_run { Some(e.info.error_string.clone()) } else { r.failure() };
+                        match err {
+                            Some(err) if !self_test => Target::Reply(CommandReply::err(
+                                errno::EIO,
+                                format!("Module '{name}' has experienced an error and cannot handle commands: {err}"),
+                            )),
+                            _ => Target::Run(r.clone()),
+                        }
+                    }
+                },
+            }
+        };
+        match target {
+            Target::Reply(r) => r,
+            Target::Run(r) => {
+                let fut = r.handle_command(cmd, inbuf.to_vec());
+                match tokio::time::timeout(s.command_timeout, fut).await {
+                    Ok(reply) => reply,
+                    Err(_) => CommandReply::err(
+                        errno::ETIMEDOUT,
+                        format!("command '{prefix}' timed out after {} s", s.command_timeout.as_secs_f64()),
+                    ),
+                }
+            }
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Stops every module (each within its provider's bound).
+    pub async fn shutdown(&self) {
+        let s = &self.shared;
+        let _serial = s.reconcile_lock.lock().await;
+        let running: Vec<(String, Arc<dyn RunningModule>)> = s
+            .modules
+            .lock()
+            .map(|mut t| std::mem::take(&mut t.running).into_iter().collect())
+            .unwrap_or_default();
+        for (name, r) in running {
+            tracing::info!(module = %name, "stopping module");
+            r.stop().await;
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! rmgr-options
