@@ -1,1 +1,20 @@
-fn main() {}
+//! `rmgr`: the daemon (`rmgr serve`) and its command-line client (`rmgr <words…>`).
+//!
+//! The client behaves like the `ceph` CLI: it fetches the daemon's command descriptions,
+//! matches the words, sends the JSON command over the admin socket, prints the output to
+//! stdout and the status to stderr, and exits with the command's errno.
+
+mod client;
+mod logging;
+mod paths;
+mod serve;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => serve::main(&args[1..]),
+        _ => client::main(&args),
+    }
+}
