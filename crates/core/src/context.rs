@@ -66,6 +66,10 @@ pub enum OptionAccessError {
     BadValue(String),
     #[error("{0}")]
     Store(String),
+    #[error("invalid entity: {0}")]
+    InvalidEntity(String),
+    #[error("option not found: {0}")]
+    NotFound(String),
 }
 
 #[derive(Default)]
@@ -180,6 +184,39 @@ impl ModuleContext {
         self.shared.config_write("mgr", &name, value).map_err(OptionAccessError::BadValue)
     }
 
+    /// Any module's option, typed by its declaration, `None` when unset, undeclared or the
+    /// module unknown (`_ceph_get_module_option`; defaults are applied by the caller).
+    pub fn get_module_option_ex(&self, module: &str, key: &str, prefix: &str) -> Result<Option<TypedValue>, OptionAccessError> {
+        let Some(decl) = self.shared.module_option(module, key) else { return Ok(None) };
+        let inst = if prefix.is_empty() { None } else { Some(prefix) };
+        match self.shared.module_option_stored(module, key, inst) {
+            None => Ok(None),
+            Some(t) => typed_value(decl.ty, &t).map(Some).map_err(OptionAccessError::BadValue),
+        }
+    }
+
+    /// Sets any module's option (`set_module_option_ex`), validated like the mon does.
+    pub fn set_module_option_ex(&self, module: &str, key: &str, value: Option<&str>) -> Result<(), OptionAccessError> {
+        let name = format!("mgr/{module}/{key}");
+        self.shared.config_write("mgr", &name, value).map_err(OptionAccessError::BadValue)
+    }
+
+    /// The value a native option has for another entity (`osd.0`, `client.x`, …), from
+    /// the config database, else its default (`_ceph_get_foreign_option`).
+    pub fn get_foreign_ceph_option(&self, entity: &str, name: &str) -> Result<(rmgr_options::OptionType, String), OptionAccessError> {
+        let (ty, id) = entity.split_once('.').unwrap_or((entity, ""));
+        if !matches!(ty, "osd" | "mon" | "mds" | "mgr" | "client" | "rgw") || id.is_empty() {
+            return Err(OptionAccessError::InvalidEntity(entity.to_string()));
+        }
+        let decl = rmgr_options::daemon_option(name).ok_or_else(|| OptionAccessError::NotFound(name.to_string()))?;
+        for who in [entity, ty, "global"] {
+            if let Some(v) = self.shared.config.get(who, name) {
+                return Ok((decl.ty, v));
+            }
+        }
+        Ok((decl.ty, decl.default.to_string()))
+    }
+
     /// A daemon (Ceph) option's effective value as text, or `None` for an unknown name.
     pub fn get_ceph_option(&self, name: &str) -> Option<String> {
         self.shared.daemon_option(name)
@@ -202,11 +239,10 @@ impl ModuleContext {
     /// Stores (or with `None` deletes) a key; returns once it is durable.
     pub fn set_store(&self, key: &str, value: Option<&str>) -> Result<(), OptionAccessError> {
         let k = self.kv_key(key);
-        let r = match value {
-            Some(v) => self.shared.store().kv_set(&k, v.as_bytes()),
-            None => self.shared.store().kv_rm(&k).map(|_| ()),
-        };
-        r.map_err(|e| OptionAccessError::Store(e.to_string()))
+        self.shared
+            .kv_write(&k, value.map(str::as_bytes))
+            .map(|_| ())
+            .map_err(|e| OptionAccessError::Store(e.to_string()))
     }
 
     /// Keys of this module starting with `prefix`, relative to the module (conformance G2).
@@ -240,6 +276,137 @@ impl ModuleContext {
             u.1 += (k.len() + v.len()) as u64;
         }
         Ok(usage)
+    }
+
+    // ---- cluster state, other modules, commands ----------------------------------------
+
+    /// `get(data_name)`: the current snapshot, `None` for a name the daemon does not know.
+    pub fn get(&self, data_name: &str) -> Option<crate::cluster::Snapshot> {
+        crate::data::get(&self.shared, data_name)
+    }
+
+    /// The current version of every stored data name (hosts cache `get()` by version).
+    pub fn data_versions(&self) -> BTreeMap<String, u64> {
+        self.shared.cluster.versions()
+    }
+
+    /// This module's whole replica-able state: config as resolved, and its KV entries.
+    pub fn config_snapshot(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for e in self.shared.config.dump() {
+            if let Some((_, v)) = self.shared.config.resolve(self.shared.mgr_id(), &e.name) {
+                out.insert(e.name.clone(), v);
+            }
+        }
+        out
+    }
+
+    /// `remote()` into another module (conformance J).
+    pub async fn remote(&self, module: &str, method: &str, args: Vec<u8>) -> Result<Vec<u8>, crate::RemoteError> {
+        self.shared.remote(module, method, args).await
+    }
+
+    /// `mon_command()` standalone: the daemon's own built-in commands stand in for the
+    /// mons; anything else is answered as a mon answers an unknown command.
+    pub async fn mon_command(&self, cmd_json: &str, inbuf: &[u8]) -> crate::CommandReply {
+        let core = crate::Core::from_shared(self.shared.clone());
+        let reply = match rmgr_cmdparse::cmdmap_from_json(&[cmd_json]) {
+            Err(e) => crate::CommandReply::err(crate::errno::EINVAL, e),
+            Ok(cmd) => {
+                let prefix = cmd.get("prefix").and_then(|v| v.as_str()).unwrap_or("").to_string();
+                if crate::builtin::is_mon_command(&prefix) {
+                    core.dispatch(cmd, inbuf).await
+                } else {
+                    crate::CommandReply::err(crate::errno::EINVAL, "command not known")
+                }
+            }
+        };
+        reply
+    }
+
+    /// Fires the `command` notification after a `send_command` completes.
+    pub fn notify_command_done(&self, tag: &str) {
+        self.shared.notify_modules("command", tag);
+    }
+
+    /// Upserts a progress event (`update_progress_event`), shown by `status`.
+    pub fn update_progress_event(&self, evid: &str, desc: &str, progress: f64, add_to_ceph_s: bool) {
+        if let Ok(mut p) = self.shared.progress.lock() {
+            p.insert(evid.to_string(), serde_json::json!({"message": desc, "progress": progress, "add_to_ceph_s": add_to_ceph_s}));
+        }
+    }
+
+    pub fn complete_progress_event(&self, evid: &str) {
+        if let Ok(mut p) = self.shared.progress.lock() {
+            p.remove(evid);
+        }
+    }
+
+    /// Removes every progress event (the map is daemon-wide, as in Pacific).
+    pub fn clear_all_progress_events(&self) {
+        if let Ok(mut p) = self.shared.progress.lock() {
+            p.clear();
+        }
+    }
+
+    /// A librados client address the manager owns (blocklisted on failover on a cluster).
+    pub fn register_client(&self, addrs: &str, register: bool) {
+        if let Ok(mut c) = self.shared.clients.lock() {
+            if register {
+                c.insert(addrs.to_string());
+            } else {
+                c.remove(addrs);
+            }
+        }
+    }
+
+    /// A host's report that this module's process is failing (`Some(reason)`) or
+    /// healthy again (`None`): raises or clears MGR_MODULE_CRASHED.
+    pub fn set_host_problem(&self, problem: Option<String>) {
+        self.shared.set_host_problem(&self.module, problem);
+    }
+
+    /// The URI a module published (`get_active_uri`).
+    pub fn service_uri(&self, module: &str) -> Option<String> {
+        self.shared.services().get(module).cloned()
+    }
+
+    /// Records a device's predicted wear level in its KV metadata (`device/<devid>`).
+    pub fn set_device_wear_level(&self, devid: &str, level: f64) -> Result<(), OptionAccessError> {
+        let key = format!("device/{devid}");
+        let mut meta: serde_json::Value = self
+            .shared
+            .store()
+            .kv_get(&key)
+            .ok()
+            .flatten()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_else(|| serde_json::json!({}));
+        if !meta.is_object() {
+            meta = serde_json::json!({});
+        }
+        meta["wear_level"] = serde_json::json!(level);
+        self.shared
+            .kv_write(&key, Some(meta.to_string().as_bytes()))
+            .map(|_| ())
+            .map_err(|e| OptionAccessError::Store(e.to_string()))
+    }
+
+    /// Logs a line a module formatted itself (`_ceph_log`): Ceph level 0, always written.
+    pub fn log_line(&self, line: &str) {
+        tracing::info!(target: "rmgr::module", module = %self.module, "{line}");
+    }
+
+    /// Cluster-log entry from a module (`cluster_log`): written to the daemon log.
+    pub fn cluster_log(&self, channel: &str, prio: i64, message: &str) {
+        let tag = match prio {
+            0 => "[DBG]",
+            1 => "[INF]",
+            2 => "[SEC]",
+            3 => "[WRN]",
+            _ => "[ERR]",
+        };
+        tracing::info!(target: "rmgr::clog", module = %self.module, "log_channel({channel}) log {tag} : {message}");
     }
 
     // ---- health, services, logging ---------------------------------------------------

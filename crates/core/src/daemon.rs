@@ -7,7 +7,8 @@ use crate::config::ConfigDb;
 use crate::context::ModuleContext;
 use crate::errno;
 use crate::health::{HealthCheck, HealthReport, Severity};
-use crate::module::{ModuleInfo, ModuleProvider, RunningModule};
+use crate::cluster::ClusterState;
+use crate::module::{ModuleInfo, ModuleProvider, RemoteError, RunningModule, StateChange};
 use crate::reply::{CmdMap, CommandReply};
 use rmgr_cmdparse::{cmdmap_from_json, flags, CommandDesc};
 use rmgr_options::{auto_module_options, daemon_option, ModuleOption};
@@ -81,9 +82,14 @@ pub(crate) struct Shared {
     pub(crate) modules: Mutex<ModuleTable>,
     health: Mutex<BTreeMap<String, BTreeMap<String, HealthCheck>>>,
     services: Mutex<BTreeMap<String, String>>,
+    /// Modules whose host process is failing (crashed worker …), with the reason.
+    host_problems: Mutex<BTreeMap<String, String>>,
+    pub(crate) progress: Mutex<BTreeMap<String, serde_json::Value>>,
+    pub(crate) clients: Mutex<BTreeSet<String>>,
     command_timeout: Duration,
     log_control: Option<Arc<dyn LogControl>>,
     pub(crate) builtin_descs: Vec<CommandDesc>,
+    pub(crate) cluster: ClusterState,
     /// Serialises module starts and stops, which await providers; only this async mutex
     /// is ever held across an await.
     reconcile_lock: tokio::sync::Mutex<()>,
@@ -166,8 +172,71 @@ impl Shared {
                 lc.set_debug_mgr(&v);
             }
         }
+        let value = self.config.resolve(&self.mgr_id, name).map(|(_, v)| v);
+        let change = StateChange::Config { name: name.to_string(), value };
         for m in self.running_modules() {
+            m.on_change(&change);
             m.config_notify();
+        }
+    }
+
+    /// Writes (or with `None` deletes) a KV key durably, then updates module replicas.
+    pub(crate) fn kv_write(&self, key: &str, value: Option<&[u8]>) -> Result<bool, rmgr_store::StoreError> {
+        let existed = match value {
+            Some(v) => {
+                self.store.kv_set(key, v)?;
+                true
+            }
+            None => self.store.kv_rm(key)?,
+        };
+        if key.starts_with("mgr/") {
+            let change = StateChange::Store {
+                key: key.to_string(),
+                value: value.map(|v| String::from_utf8_lossy(v).into_owned()),
+            };
+            for m in self.running_modules() {
+                m.on_change(&change);
+            }
+        }
+        Ok(existed)
+    }
+
+    /// Replaces one cluster data name and fires the notification a map update would.
+    pub(crate) fn set_data(&self, name: &str, value: serde_json::Value) -> Result<u64, crate::cluster::StateError> {
+        let version = self.cluster.set(name, value)?;
+        let change = StateChange::Data { name: name.to_string(), version };
+        for m in self.running_modules() {
+            m.on_change(&change);
+        }
+        Ok(version)
+    }
+
+    pub(crate) fn notify_modules(&self, notify_type: &str, notify_id: &str) {
+        let targets: Vec<Arc<dyn RunningModule>> = match self.modules.lock() {
+            Ok(t) => t
+                .running
+                .iter()
+                .filter(|(n, _)| {
+                    t.entries
+                        .get(*n)
+                        .and_then(|e| e.info.notify_types.as_ref())
+                        .is_some_and(|types| types.iter().any(|x| x == notify_type))
+                })
+                .map(|(_, r)| r.clone())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        for r in targets {
+            r.notify(notify_type, notify_id);
+        }
+    }
+
+    /// `remote()` from one module into another running module.
+    pub(crate) async fn remote(&self, module: &str, method: &str, args: Vec<u8>) -> Result<Vec<u8>, RemoteError> {
+        let target = self.modules.lock().ok().and_then(|t| t.running.get(module).cloned());
+        match target {
+            Some(t) => t.remote(method, args).await,
+            None => Err(RemoteError::ModuleNotFound),
         }
     }
 
@@ -195,6 +264,15 @@ impl Shared {
             match uri {
                 Some(u) => s.insert(module.to_string(), u.to_string()),
                 None => s.remove(module),
+            };
+        }
+    }
+
+    pub(crate) fn set_host_problem(&self, module: &str, problem: Option<String>) {
+        if let Ok(mut p) = self.host_problems.lock() {
+            match problem {
+                Some(reason) => p.insert(module.to_string(), reason),
+                None => p.remove(module),
             };
         }
     }
@@ -239,6 +317,19 @@ impl Shared {
                     failed.push((name.clone(), "Not found or unloadable".to_string()));
                 }
             }
+        }
+        let problems = self.host_problems.lock().map(|p| p.clone()).unwrap_or_default();
+        if !problems.is_empty() {
+            let detail: Vec<String> =
+                problems.iter().map(|(m, e)| format!("Module '{m}' worker failed: {e}")).collect();
+            let summary = match detail.as_slice() {
+                [one] => format!("{one}; restarting"),
+                _ => format!("{} mgr module workers failed; restarting", detail.len()),
+            };
+            report.checks.insert(
+                "MGR_MODULE_CRASHED".into(),
+                HealthCheck { severity: Severity::Warn, summary, count: detail.len() as u64, detail },
+            );
         }
         if !dependency.is_empty() {
             let detail: Vec<String> = dependency
@@ -317,9 +408,13 @@ impl Core {
             modules: Mutex::new(ModuleTable::default()),
             health: Mutex::new(BTreeMap::new()),
             services: Mutex::new(BTreeMap::new()),
+            host_problems: Mutex::new(BTreeMap::new()),
+            progress: Mutex::new(BTreeMap::new()),
+            clients: Mutex::new(BTreeSet::new()),
             command_timeout: cfg.command_timeout,
             log_control: cfg.log_control,
             builtin_descs: builtin::descriptions(),
+            cluster: ClusterState::new(),
             reconcile_lock: tokio::sync::Mutex::new(()),
         });
         if let (Some(lc), Some(v)) = (&shared.log_control, shared.daemon_option("debug_mgr")) {
@@ -399,6 +494,7 @@ impl Core {
             }
             s.set_module_health(&name, BTreeMap::new());
             s.set_service(&name, None);
+            s.set_host_problem(&name, None);
         }
         for (name, provider) in to_start {
             let Some(p) = s.providers.get(provider).cloned() else { continue };
@@ -451,23 +547,44 @@ impl Core {
 
     /// Fires a notification at every running module subscribed to `notify_type`.
     pub fn notify(&self, notify_type: &str, notify_id: &str) {
-        let targets: Vec<Arc<dyn RunningModule>> = match self.shared.modules.lock() {
-            Ok(t) => t
-                .running
-                .iter()
-                .filter(|(n, _)| {
-                    t.entries
-                        .get(*n)
-                        .and_then(|e| e.info.notify_types.as_ref())
-                        .is_some_and(|types| types.iter().any(|x| x == notify_type))
-                })
-                .map(|(_, r)| r.clone())
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        for r in targets {
-            r.notify(notify_type, notify_id);
+        self.shared.notify_modules(notify_type, notify_id);
+    }
+
+    /// Replaces a cluster data name (standalone state) and fires its notification.
+    pub fn set_cluster_data(&self, name: &str, value: serde_json::Value) -> Result<u64, crate::cluster::StateError> {
+        let v = self.shared.set_data(name, value)?;
+        if let Some(t) = crate::cluster::notify_type_for(name) {
+            self.shared.notify_modules(t, "");
         }
+        Ok(v)
+    }
+
+    /// Loads a fixture of cluster data names (each fires its notification once).
+    pub fn load_cluster_fixture(&self, fixture: &serde_json::Value) -> Result<Vec<String>, crate::cluster::StateError> {
+        let obj = fixture.as_object().ok_or(crate::cluster::StateError::NotAnObject)?;
+        for k in obj.keys() {
+            if !crate::cluster::STORED_NAMES.contains(&k.as_str()) {
+                return Err(crate::cluster::StateError::UnknownName(k.clone()));
+            }
+        }
+        let mut fired = std::collections::BTreeSet::new();
+        let mut names = Vec::new();
+        for (k, v) in obj {
+            self.shared.set_data(k, v.clone())?;
+            names.push(k.clone());
+            if let Some(t) = crate::cluster::notify_type_for(k) {
+                fired.insert(t);
+            }
+        }
+        for t in fired {
+            self.shared.notify_modules(t, "");
+        }
+        Ok(names)
+    }
+
+    /// `get(data_name)` as a module sees it (ceph_module_api.md §7.1.1).
+    pub fn get_data(&self, name: &str) -> Option<crate::cluster::Snapshot> {
+        crate::data::get(&self.shared, name)
     }
 
     /// Answers one command given as JSON text, with Ceph's dispatch rules.
@@ -535,6 +652,10 @@ impl Core {
                 }
             }
         }
+    }
+
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Core {
+        Core { shared }
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {

@@ -8,6 +8,7 @@
 //! - `builtin/`: the built-in commands (`mgr module`, `config`, `config-key`, `health`, …);
 //! - [`health`], `config`, [`format`], [`errno`], [`reply`]: one concept each.
 
+pub mod cluster;
 pub mod context;
 pub mod daemon;
 pub mod errno;
@@ -18,11 +19,13 @@ pub mod reply;
 
 mod builtin;
 mod config;
+mod data;
 mod rust_runner;
 
 pub use context::{LogLevel, ModuleContext, OptionAccessError};
+pub use cluster::ClusterState;
 pub use daemon::{Core, CoreConfig, CoreError, LogControl, PACIFIC_ALWAYS_ON};
 pub use health::{HealthCheck, HealthReport, Severity};
-pub use module::{BoxFuture, MgrModule, ModuleCommand, ModuleInfo, ModuleProvider, RunningModule, RustModuleSpec, RustModules};
+pub use module::{RemoteError, StateChange, BoxFuture, MgrModule, ModuleCommand, ModuleInfo, ModuleProvider, RunningModule, RustModuleSpec, RustModules};
 pub use reply::{CmdMap, CommandReply};
 pub use rmgr_options::{ModuleOption, OptionType, TypedValue};

@@ -83,6 +83,39 @@ pub trait RunningModule: Send + Sync + 'static {
     fn failure(&self) -> Option<String>;
     /// Asks the module to stop and waits for it, within the provider's own bound.
     fn stop(&self) -> BoxFuture<()>;
+    /// State the module may mirror changed (config, its KV store, a cluster-data version).
+    fn on_change(&self, _change: &StateChange) {}
+    /// Another module's `remote(method, *args, **kwargs)`: `args` is the pickled
+    /// `(args, kwargs)`, the result the pickled return value.
+    fn remote(&self, _method: &str, _args: Vec<u8>) -> BoxFuture<Result<Vec<u8>, RemoteError>> {
+        Box::pin(async { Err(RemoteError::MethodNotFound) })
+    }
+}
+
+/// A change pushed to running modules (hosts keep replicas current with it).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum StateChange {
+    /// A config value as this daemon resolves it (`None`: now unset).
+    Config { name: String, value: Option<String> },
+    /// A KV key changed (full key, `mgr/<module>/...`).
+    Store { key: String, value: Option<String> },
+    /// A cluster data name has a new version.
+    Data { name: String, version: u64 },
+}
+
+/// Why a `remote()` call failed, in the terms Python sees (conformance J2–J5).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RemoteError {
+    #[error("Module not found")]
+    ModuleNotFound,
+    #[error("Method not found")]
+    MethodNotFound,
+    #[error("Remote method threw exception: {0}")]
+    Raised(String),
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// A native Rust manager module: the same capabilities as a Python `MgrModule`.

@@ -7,6 +7,7 @@
 mod client;
 mod logging;
 mod paths;
+mod python_files;
 mod serve;
 
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve::main(&args[1..]),
+        Some("worker") => ExitCode::from(u8::try_from(rmgr_pyhost::worker_main()).unwrap_or(1)),
         _ => client::main(&args),
     }
 }

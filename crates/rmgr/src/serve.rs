@@ -28,9 +28,32 @@ struct ServeArgs {
     /// Log file (default: <data>/rmgr.log).
     #[arg(long)]
     log_file: Option<PathBuf>,
-    /// Seconds a module command may run before it fails with ETIMEDOUT.
+    /// Seconds a module command may run before it fails with ETIMEDOUT (a Python
+    /// module's worker is then restarted).
     #[arg(long, default_value_t = 60.0)]
     command_timeout: f64,
+    /// Directories holding Python modules (each a directory with module.py), separated
+    /// by ':' (first match wins). Default: the mgr_module_path option
+    /// (/usr/share/ceph/mgr).
+    #[arg(long)]
+    module_path: Option<String>,
+    /// A JSON fixture of cluster state ({"osd_map": …, "mon_map": …}) that get() serves.
+    #[arg(long)]
+    fixture: Option<PathBuf>,
+    /// Memory (RSS, bytes; suffixes K, M, G) above which a Python module's worker is
+    /// restarted; 0 for no limit.
+    #[arg(long, default_value = "4G", value_parser = parse_size)]
+    module_memory_limit: u64,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, mult) = match s.trim().chars().last() {
+        Some('K' | 'k') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('M' | 'm') => (&s[..s.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.trim().parse::<u64>().map(|n| n.saturating_mul(mult)).map_err(|_| format!("not a size: '{s}'"))
 }
 
 pub fn main(args: &[String]) -> ExitCode {
@@ -58,11 +81,8 @@ pub fn main(args: &[String]) -> ExitCode {
     }
 }
 
-fn providers() -> Vec<Arc<dyn ModuleProvider>> {
-    vec![Arc::new(RustModules::new(vec![
-        rmgr_module_rust_hello::spec(),
-        rmgr_module_kvstat::spec(),
-    ]))]
+fn rust_modules() -> Arc<dyn ModuleProvider> {
+    Arc::new(RustModules::new(vec![rmgr_module_rust_hello::spec(), rmgr_module_kvstat::spec()]))
 }
 
 async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -83,15 +103,53 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("--command-timeout must be a positive number of seconds");
     };
+    // Options the daemon needs before the core runs (module discovery) are read from
+    // the store directly, with the same mgr.<id> > mgr > global resolution.
+    let early = |name: &str| -> Option<String> {
+        [format!("mgr.{}", args.id), "mgr".to_string(), "global".to_string()]
+            .iter()
+            .find_map(|who| store.config_get(who, name).ok().flatten())
+    };
+    let module_path = args
+        .module_path
+        .clone()
+        .or_else(|| early("mgr_module_path"))
+        .unwrap_or_else(|| "/usr/share/ceph/mgr".to_string());
+    let disabled: Vec<String> = early("mgr_disabled_modules")
+        .unwrap_or_else(|| "diskprediction_local".to_string())
+        .split([' ', ',', ';'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let python_path = crate::python_files::materialize(&data).context("cannot write rmgr's Python package")?;
+    let exe = std::env::current_exe().context("cannot find the rmgr executable")?;
+    let python: Arc<dyn ModuleProvider> = Arc::new(rmgr_pyhost::PythonModules::new(rmgr_pyhost::PythonModulesConfig {
+        exe,
+        module_paths: module_path.split(':').filter(|p| !p.is_empty()).map(PathBuf::from).collect(),
+        python_path,
+        command_timeout: timeout,
+        stop_grace: Duration::from_secs(10),
+        memory_limit: args.module_memory_limit,
+        mgr_id: args.id.clone(),
+        disabled,
+    }));
     let core = Core::start(CoreConfig {
         mgr_id: args.id.clone(),
         store,
-        providers: providers(),
-        command_timeout: timeout,
+        providers: vec![rust_modules(), python],
+        // A Python module's own timeout fires first (it restarts the worker); this bound
+        // is the backstop for Rust modules and anything else.
+        command_timeout: timeout + Duration::from_secs(5),
         log_control: Some(logging),
     })
     .await
     .context("cannot start the core")?;
+    if let Some(f) = &args.fixture {
+        let text = std::fs::read(f).with_context(|| format!("cannot read fixture {}", f.display()))?;
+        let value: serde_json::Value = serde_json::from_slice(&text).with_context(|| format!("fixture {} is not JSON", f.display()))?;
+        let names = core.load_cluster_fixture(&value).map_err(|e| anyhow::anyhow!("fixture {}: {e}", f.display()))?;
+        tracing::info!(fixture = %f.display(), "loaded cluster state: {}", names.join(", "));
+    }
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let (req_tx, mut req_rx) = mpsc::channel::<rmgr_asok::AsokRequest>(REQUEST_QUEUE);
@@ -136,7 +194,6 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(5), &mut asok).await;
     core.shutdown().await;
     dispatcher.abort();
-    let _ = std::fs::remove_file(&sock);
     tracing::info!("stopped");
     Ok(())
 }

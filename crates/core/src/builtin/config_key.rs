@@ -37,13 +37,13 @@ pub(super) fn set(core: &Core, cmd: &CmdMap, inbuf: &[u8]) -> Result<CommandRepl
             format!("error: entry size limited to {MAX_ENTRY_SIZE} bytes. Use 'mon config key max entry size' to manually adjust"),
         ));
     }
-    core.shared().store().kv_set(key, &val).map_err(store_err)?;
+    core.shared().kv_write(key, Some(&val)).map_err(store_err)?;
     Ok(CommandReply::ok_status(format!("set {key}")))
 }
 
 pub(super) fn rm(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandReply> {
     let key = require_str(cmd, "key")?;
-    if core.shared().store().kv_rm(key).map_err(store_err)? {
+    if core.shared().kv_write(key, None).map_err(store_err)? {
         Ok(CommandReply::ok_status("key deleted"))
     } else {
         Ok(CommandReply::ok_status(format!("no such key '{key}'")))

@@ -2,6 +2,7 @@
 //! command family. These are what `ceph-mgr` (and, standalone, the mons) answer natively.
 
 mod config;
+mod cluster_state;
 mod config_key;
 mod modules;
 mod status;
@@ -32,6 +33,11 @@ pub(crate) enum Builtin {
     ConfigKeyExists,
     ConfigKeyLs,
     ConfigKeyDump,
+    ClusterStateLs,
+    ClusterStateGet,
+    ClusterStateSet,
+    ClusterStateLoad,
+    ClusterNotify,
 }
 
 struct Entry {
@@ -48,6 +54,7 @@ const fn e(id: Builtin, cmd: &'static str, help: &'static str, module: &'static 
 
 /// Descriptors as Pacific's MonCommands.h / MgrCommands.h spell them.
 const TABLE: &[Entry] = &[
+    e(Builtin::GetCommandDescriptions, "get_command_descriptions", "list commands descriptions", "mgr", "r"),
     e(Builtin::Help, "help", "list available commands", "mgr", "r"),
     e(Builtin::Version, "version", "get rmgr version", "mgr", "r"),
     e(Builtin::Status, "status", "show cluster status", "mgr", "r"),
@@ -70,7 +77,38 @@ const TABLE: &[Entry] = &[
     e(Builtin::ConfigKeyLs, "config-key ls", "list keys", "config-key", "r"),
     e(Builtin::ConfigKeyLs, "config-key list", "list keys", "config-key", "r"),
     e(Builtin::ConfigKeyDump, "config-key dump name=key,type=CephString,req=false", "dump keys and values (with optional prefix)", "config-key", "r"),
+    e(Builtin::ClusterStateLs, "cluster state ls", "list the cluster data names modules can get(), with versions (standalone)", "rmgr", "r"),
+    e(Builtin::ClusterStateGet, "cluster state get name=name,type=CephString", "show one cluster data name as get() returns it", "rmgr", "r"),
+    e(Builtin::ClusterStateSet, "cluster state set name=name,type=CephString", "replace one cluster data name with the JSON given with -i (fires its notify)", "rmgr", "rw"),
+    e(Builtin::ClusterStateLoad, "cluster state load", "load a fixture ({data name: value, ...}) given with -i (fires notifies)", "rmgr", "rw"),
+    e(Builtin::ClusterNotify, "cluster notify name=notify_type,type=CephString name=notify_id,type=CephString,req=false", "send a notification to the modules subscribed to it", "rmgr", "rw"),
 ];
+
+/// Prefixes the mons answer on a real cluster: standalone, `mon_command` reaches these.
+pub(crate) fn is_mon_command(prefix: &str) -> bool {
+    matches!(
+        find(prefix),
+        Some(
+            Builtin::Status
+                | Builtin::Health
+                | Builtin::MgrServices
+                | Builtin::MgrModuleLs
+                | Builtin::MgrModuleEnable
+                | Builtin::MgrModuleDisable
+                | Builtin::ConfigSet
+                | Builtin::ConfigGet
+                | Builtin::ConfigRm
+                | Builtin::ConfigDump
+                | Builtin::ConfigHelp
+                | Builtin::ConfigKeyGet
+                | Builtin::ConfigKeySet
+                | Builtin::ConfigKeyRm
+                | Builtin::ConfigKeyExists
+                | Builtin::ConfigKeyLs
+                | Builtin::ConfigKeyDump
+        )
+    )
+}
 
 pub(crate) fn descriptions() -> Vec<CommandDesc> {
     TABLE
@@ -116,6 +154,11 @@ pub(crate) async fn run(core: &Core, b: Builtin, cmd: &CmdMap, inbuf: &[u8]) -> 
         Builtin::ConfigKeyExists => config_key::exists(core, cmd),
         Builtin::ConfigKeyLs => config_key::ls(core, cmd),
         Builtin::ConfigKeyDump => config_key::dump(core, cmd),
+        Builtin::ClusterStateLs => Ok(cluster_state::ls(core, cmd)),
+        Builtin::ClusterStateGet => cluster_state::get(core, cmd),
+        Builtin::ClusterStateSet => cluster_state::set(core, cmd, inbuf),
+        Builtin::ClusterStateLoad => cluster_state::load(core, inbuf),
+        Builtin::ClusterNotify => cluster_state::notify(core, cmd),
     };
     r.unwrap_or_else(|e| e)
 }

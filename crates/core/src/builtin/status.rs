@@ -64,6 +64,7 @@ pub(super) fn status(core: &Core, cmd: &CmdMap) -> CommandReply {
             "enabled_modules": enabled,
             "running_modules": running,
             "services": services,
+            "progress_events": s.progress.lock().map(|p| p.clone()).unwrap_or_default(),
         });
         return CommandReply::ok(to_json_bytes(&v, fmt));
     }
@@ -83,6 +84,15 @@ pub(super) fn status(core: &Core, cmd: &CmdMap) -> CommandReply {
     ));
     for (m, uri) in &services {
         out.push_str(&format!("    {m}: {uri}\n"));
+    }
+    let progress = s.progress.lock().map(|p| p.clone()).unwrap_or_default();
+    let shown: Vec<_> = progress.iter().filter(|(_, e)| e["add_to_ceph_s"] == serde_json::json!(true)).collect();
+    if !shown.is_empty() {
+        out.push_str("\n  progress:\n");
+        for (_, e) in shown {
+            let p = e["progress"].as_f64().unwrap_or(0.0);
+            out.push_str(&format!("    {} ({:.0}%)\n", e["message"].as_str().unwrap_or(""), p * 100.0));
+        }
     }
     CommandReply::ok(out)
 }

@@ -1,0 +1,92 @@
+//! `get(data_name)`: the dispatch from a name to stored or computed data, with Pacific's
+//! prefix rules (ceph_module_api.md §7.1.1): unknown `osd_map…`/`config…` names give `{}`,
+//! `device <id>` looks one device up, any other unknown name gives `None`.
+//!
+//! Computed names (health, mgr_map, config, …) carry version 0: never cached by hosts.
+
+use crate::cluster::Snapshot;
+use crate::daemon::Shared;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+fn computed(value: Value) -> Option<Snapshot> {
+    Some(Snapshot { version: 0, value: Arc::new(value) })
+}
+
+pub(crate) fn get(s: &Shared, name: &str) -> Option<Snapshot> {
+    if let Some(snap) = s.cluster.get(name) {
+        return Some(snap);
+    }
+    match name {
+        "health" => computed(json!({"json": s.health_report().to_json(true).to_string()})),
+        "mgr_map" => computed(mgr_map(s)),
+        "mgr_ips" => computed(json!({"ips": ["127.0.0.1"]})),
+        "have_local_config_map" => computed(json!({"have_local_config_map": true})),
+        "pg_ready" => computed(json!({"pg_ready": true})),
+        "config" => computed(config_map(s)),
+        _ if name.starts_with("device ") => {
+            let id = name.trim_start_matches("device ");
+            let dev = s.cluster.get("devices").and_then(|d| {
+                d.value
+                    .get("devices")
+                    .and_then(Value::as_array)
+                    .and_then(|list| list.iter().find(|x| x.get("devid").and_then(Value::as_str) == Some(id)).cloned())
+            });
+            computed(dev.map(|d| json!({ "device": d })).unwrap_or_else(|| json!({})))
+        }
+        _ if name.starts_with("osd_map") || name.starts_with("config") => computed(json!({})),
+        _ => None,
+    }
+}
+
+/// Every daemon option's effective value, as text (the daemon's running config).
+fn config_map(s: &Shared) -> Value {
+    let mut m = Map::new();
+    for o in rmgr_options::daemon_options() {
+        if let Some(v) = s.daemon_option(o.name) {
+            m.insert(o.name.to_string(), Value::String(v));
+        }
+    }
+    for e in s.config.dump() {
+        if !e.name.starts_with("mgr/") && !m.contains_key(&e.name) {
+            m.insert(e.name.clone(), Value::String(e.value.clone()));
+        }
+    }
+    Value::Object(m)
+}
+
+fn mgr_map(s: &Shared) -> Value {
+    let always_on: Vec<String> = s.always_on().into_iter().collect();
+    let (enabled, available): (Vec<String>, Vec<Value>) = s
+        .modules
+        .lock()
+        .map(|t| {
+            let avail = t
+                .entries
+                .iter()
+                .map(|(n, e)| {
+                    let opts: Map<String, Value> = e.options.iter().map(|o| (o.name.clone(), o.to_json())).collect();
+                    json!({"name": n, "can_run": e.info.can_run, "error_string": e.info.error_string, "module_options": opts})
+                })
+                .collect();
+            (t.enabled.iter().cloned().collect(), avail)
+        })
+        .unwrap_or_default();
+    json!({
+        "epoch": 1,
+        "active_gid": 0,
+        "active_name": s.mgr_id(),
+        "active_addrs": {"addrvec": []},
+        "active_addr": "",
+        "active_change": "",
+        "active_mgr_features": 0,
+        "available": true,
+        "standbys": [],
+        "modules": enabled,
+        "available_modules": available,
+        "services": s.services(),
+        "always_on_modules": {"16": always_on},
+        "last_failure_osd_epoch": 0,
+        "active_clients": [],
+    })
+}

@@ -1,0 +1,236 @@
+//! The core's answers to a worker's native calls (`Frame::Call`): each `_ceph_*` that
+//! needs the core maps onto [`ModuleContext`].
+
+use crate::protocol::CallResult;
+use rmgr_core::{health::checks_from_module_json, ModuleContext, OptionAccessError, RemoteError, TypedValue};
+use serde_json::{json, Value};
+
+fn s<'a>(args: &'a Value, k: &str) -> &'a str {
+    args.get(k).and_then(Value::as_str).unwrap_or("")
+}
+
+fn typed_json(t: TypedValue) -> Value {
+    match t {
+        TypedValue::Str(s) => json!(s),
+        TypedValue::Int(i) => json!(i),
+        TypedValue::Float(f) => json!(f),
+        TypedValue::Bool(b) => json!(b),
+        #[allow(unreachable_patterns)]
+        _ => Value::Null,
+    }
+}
+
+fn metadata(ctx: &ModuleContext, svc_type: &str, svc_id: &str) -> Value {
+    let table = match svc_type {
+        "osd" => "osd_metadata",
+        "mds" => "mds_metadata",
+        "mgr" if svc_id == ctx.mgr_id() => {
+            return json!({"hostname": hostname(), "ceph_version": crate::CEPH_VERSION, "id": svc_id});
+        }
+        _ => return Value::Null,
+    };
+    ctx.get(table).and_then(|snap| snap.value.get(svc_id).cloned()).unwrap_or(Value::Null)
+}
+
+pub(crate) fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into())
+}
+
+/// Every daemon the state knows, as `(type, id, hostname, version)`.
+fn daemons(ctx: &ModuleContext) -> Vec<(String, String, String, String)> {
+    let mut out = vec![("mgr".to_string(), ctx.mgr_id().to_string(), hostname(), crate::CEPH_VERSION.to_string())];
+    for (ty, table) in [("osd", "osd_metadata"), ("mds", "mds_metadata")] {
+        if let Some(snap) = ctx.get(table) {
+            if let Some(obj) = snap.value.as_object() {
+                for (id, m) in obj {
+                    let host = m.get("hostname").and_then(Value::as_str).unwrap_or("").to_string();
+                    let ver = m.get("ceph_version").and_then(Value::as_str).unwrap_or("").to_string();
+                    out.push((ty.to_string(), id.clone(), host, ver));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn server(ctx: &ModuleContext, host: &str) -> Value {
+    let mut services = Vec::new();
+    let mut version = String::new();
+    for (ty, id, h, v) in daemons(ctx) {
+        if h == host {
+            services.push(json!({"type": ty, "id": id, "ceph_version": v}));
+            version = v;
+        }
+    }
+    json!({"hostname": host, "services": services, "ceph_version": version})
+}
+
+fn option_error(e: OptionAccessError) -> CallResult {
+    match e {
+        OptionAccessError::InvalidEntity(_) | OptionAccessError::NotFound(_) => CallResult::err("KeyError", e.to_string()),
+        OptionAccessError::Undeclared { .. } => CallResult::err("RuntimeError", e.to_string()),
+        _ => CallResult::err("ValueError", e.to_string()),
+    }
+}
+
+pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQueries, method: &str, args: Value) -> CallResult {
+    match method {
+        "get" => match ctx.get(s(&args, "name")) {
+            Some(snap) => CallResult::ok(json!({"version": snap.version, "value": snap.value.as_ref()})),
+            None => {
+                tracing::debug!(module = %ctx.module_name(), "Python module requested unknown data '{}'", s(&args, "name"));
+                CallResult::ok(Value::Null)
+            }
+        },
+        "get_osdmap" => {
+            let part = |n: &str| ctx.get(n).map(|s| s.value.as_ref().clone()).unwrap_or_else(|| json!({}));
+            CallResult::ok(json!({"osd_map": part("osd_map"), "osd_map_crush": part("osd_map_crush"), "pg_dump": part("pg_dump")}))
+        }
+        "get_server" => match args.get("hostname").and_then(Value::as_str) {
+            Some(h) => CallResult::ok(server(ctx, h)),
+            None => {
+                let mut hosts: Vec<String> = daemons(ctx).into_iter().map(|d| d.2).collect();
+                hosts.sort();
+                hosts.dedup();
+                CallResult::ok(Value::Array(hosts.iter().map(|h| server(ctx, h)).collect()))
+            }
+        },
+        "get_metadata" => CallResult::ok(metadata(ctx, s(&args, "svc_type"), s(&args, "svc_id"))),
+        "get_daemon_status" => {
+            let known = !metadata(ctx, s(&args, "svc_type"), s(&args, "svc_id")).is_null();
+            CallResult::ok(if known { json!({}) } else { Value::Null })
+        }
+        "have_mon_connection" => CallResult::ok(json!(true)),
+        "get_daemon_health_metrics" => CallResult::ok(json!({})),
+        "get_perf_schema" => CallResult::ok(json!({})),
+        "get_counter" | "get_latest_counter" => {
+            let mut m = serde_json::Map::new();
+            m.insert(s(&args, "path").to_string(), json!([]));
+            CallResult::ok(Value::Object(m))
+        }
+        "get_module_option" => match ctx.get_module_option_ex(s(&args, "module"), s(&args, "key"), s(&args, "prefix")) {
+            Ok(Some(v)) => CallResult::ok(typed_json(v)),
+            Ok(None) => CallResult::ok(Value::Null),
+            Err(e) => option_error(e),
+        },
+        "set_module_option" => {
+            let (module, key) = (s(&args, "module"), s(&args, "key"));
+            let value = args.get("value").and_then(Value::as_str);
+            if let Err(e) = ctx.set_module_option_ex(module, key, value) {
+                // Pacific: a rejected value is logged, never raised (ceph_module_api.md §7.2).
+                ctx.log_line(&format!("`config set mgr mgr/{module}/{key} {}` failed: (22) Invalid argument", value.unwrap_or("")));
+                ctx.log_line(&format!("mon returned -22: {e}"));
+            }
+            CallResult::ok(Value::Null)
+        }
+        "get_foreign_option" => match ctx.get_foreign_ceph_option(s(&args, "entity"), s(&args, "name")) {
+            Ok((ty, text)) => CallResult::ok(match rmgr_options::typed_value(ty, &text) {
+                Ok(v) => typed_json(v),
+                Err(_) => json!(text),
+            }),
+            Err(e) => option_error(e),
+        },
+        "set_store" => {
+            let value = args.get("value").and_then(Value::as_str);
+            match ctx.set_store(s(&args, "key"), value) {
+                Ok(()) => CallResult::ok(Value::Null),
+                Err(e) => {
+                    ctx.log_line(&format!("set_store failed: {e}"));
+                    CallResult::ok(Value::Null)
+                }
+            }
+        }
+        "get_store" => match ctx.get_store(s(&args, "key")) {
+            Ok(v) => CallResult::ok(json!(v)),
+            Err(_) => CallResult::ok(Value::Null),
+        },
+        "send_command" => {
+            let (ty, tag) = (s(&args, "svc_type"), s(&args, "tag").to_string());
+            let reply = match ty {
+                "mon" => {
+                    let r = ctx.mon_command(s(&args, "command"), s(&args, "inbuf").as_bytes()).await;
+                    json!([r.rc, String::from_utf8_lossy(&r.outb), r.outs])
+                }
+                _ => json!([-2, "", format!("{ty}.{} is not available: this rmgr runs standalone, without a cluster", s(&args, "svc_id"))]),
+            };
+            ctx.notify_command_done(&tag);
+            CallResult::ok(reply)
+        }
+        "set_health_checks" => {
+            if let Some(checks) = checks_from_module_json(&args) {
+                ctx.set_health_checks(checks);
+            }
+            CallResult::ok(Value::Null)
+        }
+        "update_progress_event" => {
+            ctx.update_progress_event(
+                s(&args, "evid"),
+                s(&args, "desc"),
+                args.get("progress").and_then(Value::as_f64).unwrap_or(0.0),
+                args.get("add_to_ceph_s").and_then(Value::as_bool).unwrap_or(false),
+            );
+            CallResult::ok(Value::Null)
+        }
+        "complete_progress_event" => {
+            ctx.complete_progress_event(s(&args, "evid"));
+            CallResult::ok(Value::Null)
+        }
+        "clear_all_progress_events" => {
+            ctx.clear_all_progress_events();
+            CallResult::ok(Value::Null)
+        }
+        "cluster_log" => {
+            ctx.cluster_log(s(&args, "channel"), args.get("prio").and_then(Value::as_i64).unwrap_or(1), s(&args, "message"));
+            CallResult::ok(Value::Null)
+        }
+        "log" => {
+            ctx.log_line(s(&args, "line"));
+            CallResult::ok(Value::Null)
+        }
+        "set_uri" => {
+            ctx.set_uri(Some(s(&args, "uri")));
+            CallResult::ok(Value::Null)
+        }
+        "get_active_uri" => CallResult::ok(json!(ctx.service_uri(ctx.module_name()).unwrap_or_default())),
+        "get_ceph_conf_path" => CallResult::ok(json!("")),
+        "set_device_wear_level" => {
+            match ctx.set_device_wear_level(s(&args, "devid"), args.get("level").and_then(Value::as_f64).unwrap_or(0.0)) {
+                Ok(()) => CallResult::ok(Value::Null),
+                Err(e) => CallResult::err("RuntimeError", e.to_string()),
+            }
+        }
+        "register_client" | "unregister_client" => {
+            ctx.register_client(s(&args, "addrs"), method == "register_client");
+            CallResult::ok(Value::Null)
+        }
+        "remote" => {
+            let bytes = match crate::b64_decode(s(&args, "args")) {
+                Ok(b) => b,
+                Err(e) => return CallResult::err("RuntimeError", e),
+            };
+            match ctx.remote(s(&args, "module"), s(&args, "method"), bytes).await {
+                Ok(out) => CallResult::ok(json!(crate::b64_encode(&out))),
+                Err(RemoteError::ModuleNotFound) => CallResult::err("ImportError", "Module not found"),
+                Err(RemoteError::MethodNotFound) => CallResult::err("NameError", "Method not found"),
+                Err(e) => CallResult::err("RuntimeError", e.to_string()),
+            }
+        }
+        "add_osd_perf_query" => CallResult::ok(perf.add_osd(&args).map(|id| json!(id)).unwrap_or(Value::Null)),
+        "add_mds_perf_query" => CallResult::ok(perf.add_mds(&args).map(|id| json!(id)).unwrap_or(Value::Null)),
+        "remove_osd_perf_query" | "remove_mds_perf_query" => {
+            perf.remove(args.get("id").and_then(Value::as_i64).unwrap_or(-1));
+            CallResult::ok(Value::Null)
+        }
+        "get_osd_perf_counters" => CallResult::ok(if perf.known(args.get("id").and_then(Value::as_i64).unwrap_or(-1)) {
+            json!({"counters": []})
+        } else {
+            Value::Null
+        }),
+        "get_mds_perf_counters" => CallResult::ok(if perf.known(args.get("id").and_then(Value::as_i64).unwrap_or(-1)) {
+            json!({"metrics": [[], [], []]})
+        } else {
+            Value::Null
+        }),
+        other => CallResult::err("RuntimeError", format!("rmgr does not implement {other}")),
+    }
+}

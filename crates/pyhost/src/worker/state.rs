@@ -1,0 +1,81 @@
+//! What the worker process knows: its connection to the core, its module, and the replica
+//! that answers hot reads (options, the KV store, versions of cluster data) locally.
+
+use super::conn::Conn;
+use crate::protocol::{Replica, ReplicaChange};
+use rmgr_options::OptionType;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+pub(crate) struct WorkerState {
+    pub(crate) conn: Conn,
+    pub(crate) module: String,
+    pub(crate) mgr_id: String,
+    pub(crate) replica: RwLock<Replica>,
+    /// `get()` results by data name: (version, JSON text). Text, so every call hands
+    /// Python a fresh object, as Pacific does.
+    pub(crate) get_cache: Mutex<HashMap<String, (u64, Arc<String>)>>,
+    /// Declared types of this module's options (including the automatic ones).
+    pub(crate) own_options: RwLock<HashMap<String, OptionType>>,
+}
+
+thread_local! {
+    /// Set while this thread runs a command handler (for `_ceph_is_authorized`).
+    pub(crate) static IN_COMMAND: Cell<bool> = const { Cell::new(false) };
+}
+
+impl WorkerState {
+    pub(crate) fn new(conn: Conn, module: String, mgr_id: String, replica: Replica) -> Arc<Self> {
+        Arc::new(WorkerState {
+            conn,
+            module,
+            mgr_id,
+            replica: RwLock::new(replica),
+            get_cache: Mutex::new(HashMap::new()),
+            own_options: RwLock::new(HashMap::new()),
+        })
+    }
+
+    pub(crate) fn apply(&self, changes: Vec<ReplicaChange>) {
+        let Ok(mut r) = self.replica.write() else { return };
+        let prefix = format!("mgr/{}/", self.module);
+        for c in changes {
+            match c {
+                ReplicaChange::Config { name, value } => match value {
+                    Some(v) => {
+                        r.config.insert(name, v);
+                    }
+                    None => {
+                        r.config.remove(&name);
+                    }
+                },
+                ReplicaChange::Store { key, value } => {
+                    let Some(rel) = key.strip_prefix(&prefix) else { continue };
+                    match value {
+                        Some(v) => {
+                            r.store.insert(rel.to_string(), v);
+                        }
+                        None => {
+                            r.store.remove(rel);
+                        }
+                    }
+                }
+                ReplicaChange::Version { data, version } => {
+                    r.versions.insert(data, version);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn config(&self, name: &str) -> Option<String> {
+        self.replica.read().ok()?.config.get(name).cloned()
+    }
+
+    /// The daemon option's effective value as text (configured, else its default).
+    pub(crate) fn daemon_option(&self, name: &str) -> Option<(OptionType, String)> {
+        let decl = rmgr_options::daemon_option(name)?;
+        let v = self.config(name).unwrap_or_else(|| decl.default.to_string());
+        Some((decl.ty, v))
+    }
+}
