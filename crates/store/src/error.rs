@@ -11,7 +11,8 @@
 //!
 //! Each message is complete on its own line: it includes the underlying redb error, so
 //! `source()` is `None` (a chain printer would otherwise print the cause twice). The redb error
-//! stays available in the `cause` field for matching.
+//! stays available in the `cause` field for matching (boxed: redb's errors are large and
+//! these are cold paths).
 
 /// A failed [`Store`](crate::Store) operation.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +28,10 @@ pub enum StoreError {
 
     /// The file opened, but creating its tables or reading its schema version failed.
     #[error("cannot prepare store {location}: {cause}")]
-    Init { location: String, cause: redb::Error },
+    Init {
+        location: String,
+        cause: Box<redb::Error>,
+    },
 
     /// The file was written by a newer rmgr with a layout this one does not know.
     #[error(
@@ -72,7 +76,7 @@ pub enum StoreError {
         op: &'static str,
         /// The key or prefix (`who name` for config), possibly cut short.
         key: String,
-        cause: redb::Error,
+        cause: Box<redb::Error>,
     },
 
     /// A write transaction or its commit failed. The change was not acknowledged; after an I/O
@@ -83,7 +87,7 @@ pub enum StoreError {
         op: &'static str,
         /// The key or prefix (`who name` for config), possibly cut short.
         key: String,
-        cause: redb::Error,
+        cause: Box<redb::Error>,
     },
 
     /// A stored entry is not something rmgr writes (e.g. text that is not UTF-8): the file was

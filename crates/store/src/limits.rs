@@ -97,7 +97,9 @@ mod tests {
             Err(StoreError::EmptyKey { what: WHAT_KV_KEY })
         ));
         match check_key(WHAT_KV_KEY, &"k".repeat(MAX_KEY_LEN + 1)) {
-            Err(StoreError::KeyTooLong { len, max, excerpt, .. }) => {
+            Err(StoreError::KeyTooLong {
+                len, max, excerpt, ..
+            }) => {
                 assert_eq!(len, MAX_KEY_LEN + 1);
                 assert_eq!(max, MAX_KEY_LEN);
                 assert!(excerpt.len() < 100);

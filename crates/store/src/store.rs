@@ -90,8 +90,16 @@ impl Failure {
     fn into_store_error(self, access: Access, op: &'static str, key: String) -> StoreError {
         match self {
             Failure::Redb(cause) => match access {
-                Access::Read => StoreError::Read { op, key, cause },
-                Access::Write => StoreError::Write { op, key, cause },
+                Access::Read => StoreError::Read {
+                    op,
+                    key,
+                    cause: Box::new(cause),
+                },
+                Access::Write => StoreError::Write {
+                    op,
+                    key,
+                    cause: Box::new(cause),
+                },
             },
             Failure::Corrupt { table, key, detail } => StoreError::Corrupt { table, key, detail },
         }
@@ -123,7 +131,10 @@ fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-fn prefix_bounds<'a>(prefix: &'a [u8], end: &'a Option<Vec<u8>>) -> (Bound<&'a [u8]>, Bound<&'a [u8]>) {
+fn prefix_bounds<'a>(
+    prefix: &'a [u8],
+    end: &'a Option<Vec<u8>>,
+) -> (Bound<&'a [u8]>, Bound<&'a [u8]>) {
     let upper = match end {
         Some(end) => Bound::Excluded(end.as_slice()),
         None => Bound::Unbounded,
@@ -175,14 +186,7 @@ impl Store {
     }
 
     fn prepare(db: Database, location: String) -> Result<Store, StoreError> {
-        let prepared = (|| -> Result<Prepared, redb::Error> {
-            let txn = begin_durable_write(&db)?;
-            let prepared = schema::prepare(&txn)?;
-            if matches!(prepared, Prepared::Ready) {
-                txn.commit()?;
-            }
-            Ok(prepared)
-        })();
+        let prepared = prepare_tables(&db);
         match prepared {
             Ok(Prepared::Ready) => Ok(Store { db, location }),
             Ok(Prepared::TooNew { found }) => Err(StoreError::SchemaTooNew {
@@ -190,7 +194,10 @@ impl Store {
                 found,
                 supported: schema::SCHEMA_VERSION,
             }),
-            Err(cause) => Err(StoreError::Init { location, cause }),
+            Err(cause) => Err(StoreError::Init {
+                location,
+                cause: Box::new(cause),
+            }),
         }
     }
 
@@ -278,24 +285,20 @@ impl Store {
 
     /// Every config entry, sorted by `(who, name)` (`ceph config dump`).
     pub fn config_dump(&self) -> Result<Vec<ConfigEntry>, StoreError> {
-        self.read(
-            "config_dump",
-            String::new,
-            |txn| {
-                let table = txn.open_table(CONFIG)?;
-                let mut out = Vec::new();
-                for entry in table.iter()? {
-                    let (key, value) = entry?;
-                    let (who, name) = key.value();
-                    out.push(ConfigEntry {
-                        who: decode_text(CONFIG_NAME, who, who)?,
-                        name: decode_text(CONFIG_NAME, name, name)?,
-                        value: decode_text(CONFIG_NAME, name, value.value())?,
-                    });
-                }
-                Ok(out)
-            },
-        )
+        self.read("config_dump", String::new, |txn| {
+            let table = txn.open_table(CONFIG)?;
+            let mut out = Vec::new();
+            for entry in table.iter()? {
+                let (key, value) = entry?;
+                let (who, name) = key.value();
+                out.push(ConfigEntry {
+                    who: decode_text(CONFIG_NAME, who, who)?,
+                    name: decode_text(CONFIG_NAME, name, name)?,
+                    value: decode_text(CONFIG_NAME, name, value.value())?,
+                });
+            }
+            Ok(out)
+        })
     }
 
     // ---- config-key store ----
@@ -324,7 +327,9 @@ impl Store {
             || excerpt(key),
             |txn| {
                 let table = txn.open_table(KV)?;
-                let value = table.get(key.as_bytes())?.map(|guard| guard.value().to_vec());
+                let value = table
+                    .get(key.as_bytes())?
+                    .map(|guard| guard.value().to_vec());
                 Ok(value)
             },
         )
@@ -369,7 +374,7 @@ impl Store {
                 let table = txn.open_table(KV)?;
                 let end = prefix_upper_bound(prefix.as_bytes());
                 let mut out = Vec::new();
-                for entry in table.range(prefix_bounds(prefix.as_bytes(), &end))? {
+                for entry in table.range::<&[u8]>(prefix_bounds(prefix.as_bytes(), &end))? {
                     let (key, _) = entry?;
                     out.push(decode_text(KV_NAME, key.value(), key.value())?);
                 }
@@ -388,7 +393,7 @@ impl Store {
                 let table = txn.open_table(KV)?;
                 let end = prefix_upper_bound(prefix.as_bytes());
                 let mut out = Vec::new();
-                for entry in table.range(prefix_bounds(prefix.as_bytes(), &end))? {
+                for entry in table.range::<&[u8]>(prefix_bounds(prefix.as_bytes(), &end))? {
                     let (key, value) = entry?;
                     let key = decode_text(KV_NAME, key.value(), key.value())?;
                     out.push((key, value.value().to_vec()));
@@ -410,7 +415,10 @@ impl Store {
                 let end = prefix_upper_bound(prefix.as_bytes());
                 let mut removed = 0usize;
                 // Entries are removed as the iterator yields them, so it is drained fully.
-                for entry in table.extract_from_if(prefix_bounds(prefix.as_bytes(), &end), |_, _| true)? {
+                for entry in table.extract_from_if::<&[u8], _>(
+                    prefix_bounds(prefix.as_bytes(), &end),
+                    |_, _| true,
+                )? {
                     entry?;
                     removed += 1;
                 }
@@ -436,6 +444,17 @@ fn builder(location: &str) -> redb::Builder {
             tracing::debug!(store = %label, progress = session.progress(), "store repair");
         });
     builder
+}
+
+/// Creates missing tables and checks the schema version, committing only if the file is one
+/// this build understands.
+fn prepare_tables(db: &Database) -> Result<Prepared, redb::Error> {
+    let txn = begin_durable_write(db)?;
+    let prepared = schema::prepare(&txn)?;
+    if matches!(prepared, Prepared::Ready) {
+        txn.commit()?;
+    }
+    Ok(prepared)
 }
 
 /// Begins a write transaction whose commit returns only once its data is on stable storage.

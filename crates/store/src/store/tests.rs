@@ -46,7 +46,10 @@ fn config_set_get_overwrite() {
     assert_eq!(store.config_get("global", "a").unwrap(), None);
     // empty values are legal
     store.config_set("global", "empty", "").unwrap();
-    assert_eq!(store.config_get("global", "empty").unwrap().as_deref(), Some(""));
+    assert_eq!(
+        store.config_get("global", "empty").unwrap().as_deref(),
+        Some("")
+    );
 }
 
 #[test]
@@ -58,7 +61,10 @@ fn config_rm_reports_existence() {
     assert!(store.config_rm("mgr", "a").unwrap());
     assert!(!store.config_rm("mgr", "a").unwrap());
     assert_eq!(store.config_get("mgr", "a").unwrap(), None);
-    assert_eq!(store.config_get("mgr.x", "a").unwrap().as_deref(), Some("2"));
+    assert_eq!(
+        store.config_get("mgr.x", "a").unwrap().as_deref(),
+        Some("2")
+    );
 }
 
 #[test]
@@ -69,7 +75,9 @@ fn config_dump_sorted_by_who_then_name() {
     // order of a concatenated string
     store.config_set("mgr.x", "a", "3").unwrap();
     store.config_set("mgr", "z", "2").unwrap();
-    store.config_set("mgr", "mgr/dashboard/ssl", "false").unwrap();
+    store
+        .config_set("mgr", "mgr/dashboard/ssl", "false")
+        .unwrap();
     store.config_set("global", "log_to_file", "true").unwrap();
     assert_eq!(
         store.config_dump().unwrap(),
@@ -88,7 +96,10 @@ fn config_and_kv_namespaces_are_separate() {
     store.config_set("mgr", "k", "config").unwrap();
     store.kv_set("mgr", b"kv").unwrap();
     store.kv_set("k", b"kv").unwrap();
-    assert_eq!(store.config_dump().unwrap(), vec![entry("mgr", "k", "config")]);
+    assert_eq!(
+        store.config_dump().unwrap(),
+        vec![entry("mgr", "k", "config")]
+    );
     assert_eq!(store.kv_list("").unwrap(), vec!["k", "mgr"]);
 }
 
@@ -98,21 +109,34 @@ fn config_limits() {
     let long = "x".repeat(MAX_KEY_LEN + 1);
     assert!(matches!(
         store.config_set("", "a", "1"),
-        Err(StoreError::EmptyKey { what: WHAT_CONFIG_WHO })
+        Err(StoreError::EmptyKey {
+            what: WHAT_CONFIG_WHO
+        })
     ));
     assert!(matches!(
         store.config_set("mgr", "", "1"),
-        Err(StoreError::EmptyKey { what: WHAT_CONFIG_NAME })
+        Err(StoreError::EmptyKey {
+            what: WHAT_CONFIG_NAME
+        })
     ));
     assert!(matches!(
         store.config_set(&long, "a", "1"),
-        Err(StoreError::KeyTooLong { what: WHAT_CONFIG_WHO, .. })
+        Err(StoreError::KeyTooLong {
+            what: WHAT_CONFIG_WHO,
+            ..
+        })
     ));
     assert!(matches!(
         store.config_get("mgr", &long),
-        Err(StoreError::KeyTooLong { what: WHAT_CONFIG_NAME, .. })
+        Err(StoreError::KeyTooLong {
+            what: WHAT_CONFIG_NAME,
+            ..
+        })
     ));
-    assert!(matches!(store.config_rm("", "a"), Err(StoreError::EmptyKey { .. })));
+    assert!(matches!(
+        store.config_rm("", "a"),
+        Err(StoreError::EmptyKey { .. })
+    ));
     let big = "v".repeat(MAX_CONFIG_VALUE_LEN + 1);
     match store.config_set("mgr", "a", &big) {
         Err(StoreError::ValueTooLarge { len, max, .. }) => {
@@ -123,7 +147,10 @@ fn config_limits() {
     }
     let at_limit = "v".repeat(MAX_CONFIG_VALUE_LEN);
     store.config_set("mgr", "a", &at_limit).unwrap();
-    assert_eq!(store.config_get("mgr", "a").unwrap().map(|v| v.len()), Some(MAX_CONFIG_VALUE_LEN));
+    assert_eq!(
+        store.config_get("mgr", "a").unwrap().map(|v| v.len()),
+        Some(MAX_CONFIG_VALUE_LEN)
+    );
     assert_eq!(store.config_dump().unwrap().len(), 1);
 }
 
@@ -136,7 +163,10 @@ fn kv_set_get_rm_exists() {
     assert!(store.kv_exists("a").unwrap());
     assert_eq!(store.kv_get("a").unwrap().as_deref(), Some(&b"1"[..]));
     store.kv_set("a", b"\x00\xffbinary").unwrap();
-    assert_eq!(store.kv_get("a").unwrap().as_deref(), Some(&b"\x00\xffbinary"[..]));
+    assert_eq!(
+        store.kv_get("a").unwrap().as_deref(),
+        Some(&b"\x00\xffbinary"[..])
+    );
     store.kv_set("empty", b"").unwrap();
     assert!(store.kv_exists("empty").unwrap());
     assert_eq!(store.kv_get("empty").unwrap(), Some(vec![]));
@@ -194,7 +224,11 @@ fn kv_list_prefix_edges() {
     // with a trailing '/': the key without it is not included
     assert_eq!(
         store.kv_list("mgr/dashboard/").unwrap(),
-        vec!["mgr/dashboard/crt", "mgr/dashboard/crt/extra", "mgr/dashboard/key"]
+        vec![
+            "mgr/dashboard/crt",
+            "mgr/dashboard/crt/extra",
+            "mgr/dashboard/key"
+        ]
     );
     assert_eq!(
         store.kv_list("mgr/dash").unwrap(),
@@ -211,7 +245,10 @@ fn kv_list_prefix_edges() {
     assert_eq!(store.kv_list("mgs").unwrap(), vec!["mgs"]);
     assert_eq!(store.kv_list("nothing").unwrap(), Vec::<String>::new());
     assert_eq!(store.kv_list("zzz").unwrap(), Vec::<String>::new());
-    assert_eq!(store.kv_list("mgr/dashboard/crt/extra/more").unwrap(), Vec::<String>::new());
+    assert_eq!(
+        store.kv_list("mgr/dashboard/crt/extra/more").unwrap(),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -221,7 +258,10 @@ fn kv_list_non_ascii_prefix() {
         store.kv_set(key, b"v").unwrap();
     }
     assert_eq!(store.kv_list("é").unwrap(), vec!["é", "éa"]);
-    assert_eq!(store.kv_list("\u{10FFFF}").unwrap(), vec!["\u{10FFFF}", "\u{10FFFF}x"]);
+    assert_eq!(
+        store.kv_list("\u{10FFFF}").unwrap(),
+        vec!["\u{10FFFF}", "\u{10FFFF}x"]
+    );
     assert_eq!(store.kv_list("e").unwrap(), vec!["e"]);
 }
 
@@ -233,9 +273,18 @@ fn kv_dump_prefix() {
     assert_eq!(
         dump,
         vec![
-            ("mgr/dashboard/crt".to_owned(), b"mgr/dashboard/crt".to_vec()),
-            ("mgr/dashboard/crt/extra".to_owned(), b"mgr/dashboard/crt/extra".to_vec()),
-            ("mgr/dashboard/key".to_owned(), b"mgr/dashboard/key".to_vec()),
+            (
+                "mgr/dashboard/crt".to_owned(),
+                b"mgr/dashboard/crt".to_vec()
+            ),
+            (
+                "mgr/dashboard/crt/extra".to_owned(),
+                b"mgr/dashboard/crt/extra".to_vec()
+            ),
+            (
+                "mgr/dashboard/key".to_owned(),
+                b"mgr/dashboard/key".to_vec()
+            ),
         ]
     );
     assert_eq!(store.kv_dump("").unwrap().len(), 11);
@@ -287,7 +336,10 @@ fn kv_limits() {
         store.kv_rm("").map(|_| ()),
         store.kv_exists("").map(|_| ()),
     ] {
-        assert!(matches!(result, Err(StoreError::EmptyKey { what: WHAT_KV_KEY })));
+        assert!(matches!(
+            result,
+            Err(StoreError::EmptyKey { what: WHAT_KV_KEY })
+        ));
     }
 }
 
@@ -296,7 +348,10 @@ fn kv_value_limit() {
     let store = Store::open_in_memory().unwrap();
     let mut value = vec![7u8; MAX_VALUE_LEN];
     store.kv_set("big", &value).unwrap();
-    assert_eq!(store.kv_get("big").unwrap().map(|v| v.len()), Some(MAX_VALUE_LEN));
+    assert_eq!(
+        store.kv_get("big").unwrap().map(|v| v.len()),
+        Some(MAX_VALUE_LEN)
+    );
     value.push(0);
     let err = store.kv_set("big", &value).unwrap_err();
     assert!(matches!(err, StoreError::ValueTooLarge { len, .. } if len == MAX_VALUE_LEN + 1));
@@ -384,13 +439,16 @@ fn newer_schema_is_refused() {
             let mut meta = txn
                 .open_table(redb::TableDefinition::<&[u8], u64>::new("meta"))
                 .unwrap();
-            meta.insert(&b"schema_version"[..], SCHEMA_VERSION + 1).unwrap();
+            meta.insert(&b"schema_version"[..], SCHEMA_VERSION + 1)
+                .unwrap();
         }
         txn.commit().unwrap();
     }
     let err = Store::open(&path).unwrap_err();
     match &err {
-        StoreError::SchemaTooNew { found, supported, .. } => {
+        StoreError::SchemaTooNew {
+            found, supported, ..
+        } => {
             assert_eq!((*found, *supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
         }
         other => panic!("unexpected {other:?}"),
@@ -425,20 +483,40 @@ fn non_utf8_entries_are_reported_as_corrupt() {
             let mut kv = txn.open_table(KV).unwrap();
             kv.insert(&b"bad\xff"[..], &b"v"[..]).unwrap();
             let mut config = txn.open_table(CONFIG).unwrap();
-            config.insert((&b"mgr"[..], &b"opt"[..]), &b"\xc3"[..]).unwrap();
+            config
+                .insert((&b"mgr"[..], &b"opt"[..]), &b"\xc3"[..])
+                .unwrap();
         }
         txn.commit().unwrap();
     }
     let store = Store::open(&path).unwrap();
     let err = store.kv_list("").unwrap_err();
-    assert!(matches!(err, StoreError::Corrupt { table: "config_key", .. }), "{err:?}");
-    assert!(matches!(store.kv_dump("bad").unwrap_err(), StoreError::Corrupt { .. }));
+    assert!(
+        matches!(
+            err,
+            StoreError::Corrupt {
+                table: "config_key",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(matches!(
+        store.kv_dump("bad").unwrap_err(),
+        StoreError::Corrupt { .. }
+    ));
     // the value itself is bytes, so it reads fine by key... but the key can't be named in UTF-8
     assert!(matches!(
         store.config_get("mgr", "opt").unwrap_err(),
-        StoreError::Corrupt { table: "config", .. }
+        StoreError::Corrupt {
+            table: "config",
+            ..
+        }
     ));
-    assert!(matches!(store.config_dump().unwrap_err(), StoreError::Corrupt { .. }));
+    assert!(matches!(
+        store.config_dump().unwrap_err(),
+        StoreError::Corrupt { .. }
+    ));
     // and removal still works, so an operator can clean up
     assert_eq!(store.kv_rm_prefix("bad").unwrap(), 1);
     assert!(store.config_rm("mgr", "opt").unwrap());
@@ -455,13 +533,19 @@ fn error_messages_read_well() {
         max: MAX_KEY_LEN,
         excerpt: "abc…".into(),
     };
-    assert_eq!(e.to_string(), "config section is 5000 bytes, over the limit of 4096 (starts \"abc…\")");
+    assert_eq!(
+        e.to_string(),
+        "config section is 5000 bytes, over the limit of 4096 (starts \"abc…\")"
+    );
     let e = StoreError::Write {
         op: "kv_set",
         key: "mgr/x".into(),
-        cause: redb::Error::Io(std::io::Error::other("disk full")),
+        cause: Box::new(redb::Error::Io(std::io::Error::other("disk full"))),
     };
-    assert_eq!(e.to_string(), "store write failed (kv_set \"mgr/x\"): I/O error: disk full");
+    assert_eq!(
+        e.to_string(),
+        "store write failed (kv_set \"mgr/x\"): I/O error: disk full"
+    );
     assert!(std::error::Error::source(&e).is_none());
 }
 
@@ -474,8 +558,12 @@ fn concurrent_writers_and_readers() {
             let store = store.clone();
             std::thread::spawn(move || {
                 for i in 0..25 {
-                    store.kv_set(&format!("t{t}/{i:03}"), &[t as u8, i as u8]).unwrap();
-                    store.config_set(&format!("mgr.{t}"), &format!("o{i}"), "v").unwrap();
+                    store
+                        .kv_set(&format!("t{t}/{i:03}"), &[t as u8, i as u8])
+                        .unwrap();
+                    store
+                        .config_set(&format!("mgr.{t}"), &format!("o{i}"), "v")
+                        .unwrap();
                     let _ = store.kv_list("").unwrap();
                 }
             })
