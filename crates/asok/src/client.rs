@@ -46,10 +46,11 @@ pub async fn call_with(
     inbuf: &[u8],
     options: &CallOptions,
 ) -> Result<AsokReply, AsokError> {
-    let request = encode_extended_request(cmd_json, inbuf).map_err(|source| AsokError::BadRequest {
-        path: path.to_owned(),
-        source,
-    })?;
+    let request =
+        encode_extended_request(cmd_json, inbuf).map_err(|source| AsokError::BadRequest {
+            path: path.to_owned(),
+            source,
+        })?;
     exchange(path, &request, options, decode_extended_reply).await
 }
 
@@ -142,11 +143,13 @@ async fn exchange<T>(
     };
     match options.reply_timeout {
         None => io.await,
-        Some(timeout) => tokio::time::timeout(timeout, io)
-            .await
-            .map_err(|_| AsokError::ReplyTimeout {
-                path: path.to_owned(),
-                timeout,
-            })?,
+        Some(timeout) => {
+            tokio::time::timeout(timeout, io)
+                .await
+                .map_err(|_| AsokError::ReplyTimeout {
+                    path: path.to_owned(),
+                    timeout,
+                })?
+        }
     }
 }

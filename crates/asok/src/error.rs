@@ -9,7 +9,11 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum AsokError {
     #[error("admin socket path {} is {len} bytes long; a Unix socket path may have at most {max}", path.display())]
-    PathTooLong { path: PathBuf, len: usize, max: usize },
+    PathTooLong {
+        path: PathBuf,
+        len: usize,
+        max: usize,
+    },
     #[error("admin socket {} is in use by a live daemon", path.display())]
     InUse { path: PathBuf },
     #[error("{} exists and is not a socket; refusing to replace it", path.display())]

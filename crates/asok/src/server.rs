@@ -125,7 +125,9 @@ impl AsokServer {
             // Pacific does with admin_socket_mode).
             None => {
                 let listener = UnixListener::bind(path).map_err(bind_err)?;
-                if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+                if let Err(e) =
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                {
                     let _ = std::fs::remove_file(path);
                     return Err(bind_err(e));
                 }
@@ -211,7 +213,10 @@ impl AsokServer {
         drop(listener);
         drop(socket_file);
         let drain = async { while conns.join_next().await.is_some() {} };
-        if tokio::time::timeout(config.shutdown_grace, drain).await.is_err() {
+        if tokio::time::timeout(config.shutdown_grace, drain)
+            .await
+            .is_err()
+        {
             warn!(
                 left = conns.len(),
                 "admin socket commands still running after the shutdown grace; abandoning them"
@@ -332,9 +337,14 @@ impl Dialect {
 
 #[derive(Debug)]
 enum ReadError {
-    Closed { got: usize },
+    Closed {
+        got: usize,
+    },
     Io(std::io::Error),
-    Protocol { dialect: Dialect, error: ProtocolError },
+    Protocol {
+        dialect: Dialect,
+        error: ProtocolError,
+    },
 }
 
 async fn read_request(stream: &mut UnixStream) -> Result<Request, ReadError> {
@@ -468,7 +478,10 @@ async fn execute(
             );
         }
         rx.await.unwrap_or_else(|_| {
-            AsokReply::error(-libc::EIO, "admin socket command was dropped without a reply")
+            AsokReply::error(
+                -libc::EIO,
+                "admin socket command was dropped without a reply",
+            )
         })
     };
     match tokio::time::timeout(config.command_timeout, run).await {

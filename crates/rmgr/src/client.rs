@@ -42,7 +42,7 @@ fn parse_args(args: &[String]) -> Result<Option<ClientArgs>, String> {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (a, None),
         };
-        let mut take = |name: &str, i: &mut usize| -> Result<String, String> {
+        let take = |name: &str, i: &mut usize| -> Result<String, String> {
             match &inline {
                 Some(v) => Ok(v.clone()),
                 None => value(args, i, name),

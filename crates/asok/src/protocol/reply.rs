@@ -9,9 +9,7 @@
 //! exits 0 either way.
 
 use super::reader::{put_len_prefixed, Reader};
-use super::{
-    Decoded, ProtocolError, EXT_MAGIC, MAX_OUTB_LEN, MAX_OUTS_LEN, MAX_PLAIN_REPLY,
-};
+use super::{Decoded, ProtocolError, EXT_MAGIC, MAX_OUTB_LEN, MAX_OUTS_LEN, MAX_PLAIN_REPLY};
 
 /// A command's result: Ceph's `(r, outs, outbl)` triple.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -157,7 +155,10 @@ mod tests {
         assert_eq!(cpp_strerror(-22), "(22) Invalid argument");
         assert_eq!(cpp_strerror(2), "(2) No such file or directory");
         assert_eq!(cpp_strerror(-95), "(95) Operation not supported");
-        assert_eq!(cpp_strerror(i32::MIN), "(2147483648) Unknown error 2147483648");
+        assert_eq!(
+            cpp_strerror(i32::MIN),
+            "(2147483648) Unknown error 2147483648"
+        );
     }
 
     #[test]
@@ -192,7 +193,10 @@ mod tests {
         let buf = encode_plain_reply(b"hello").unwrap();
         assert_eq!(buf, b"\0\0\0\x05hello");
         for cut in 0..buf.len() {
-            assert_eq!(decode_plain_reply(&buf[..cut]).unwrap(), Decoded::Incomplete);
+            assert_eq!(
+                decode_plain_reply(&buf[..cut]).unwrap(),
+                Decoded::Incomplete
+            );
         }
         assert_eq!(
             decode_plain_reply(&buf).unwrap(),

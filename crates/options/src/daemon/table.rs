@@ -5090,6 +5090,26 @@ pub(super) static OPTIONS: &[DaemonOption] = &[
         validator: Some(Validator::RbdPoolName),
     },
     DaemonOption {
+        // rmgr's own: the always-on set the mons hold on a cluster (MgrMonitor's table);
+        // standalone, rmgr plays that role, and the set is configurable.
+        name: "rmgr_always_on_modules",
+        ty: T::Str,
+        level: L::Advanced,
+        default: "balancer crash devicehealth orchestrator pg_autoscaler progress rbd_support status telemetry volumes",
+        daemon_default: None,
+        desc: "Modules that are always on (cannot be disabled); standalone rmgr only",
+        long_desc: "Pacific's mons keep this list per release; a standalone rmgr keeps it itself. Always-on modules that are discovered run whether or not they are enabled.",
+        runtime: false,
+        flags: FLAG_STARTUP,
+        min: None,
+        max: None,
+        enum_allowed: &[],
+        services: &["mgr"],
+        tags: &[],
+        see_also: &["mgr_initial_modules"],
+        validator: None,
+    },
+    DaemonOption {
         name: "rotating_keys_bootstrap_timeout",
         ty: T::Int,
         level: L::Advanced,

@@ -269,7 +269,7 @@ impl BaseMgrModule {
     // ---- commands to other daemons ------------------------------------------------------
 
     #[pyo3(signature = (*args))]
-    fn _ceph_send_command(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+    fn _ceph_send_command(&self, _py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
         if args.len() != 6 {
             return Err(PyTypeError::new_err(format!("ceph_send_command() takes exactly 6 arguments ({} given)", args.len())));
         }
