@@ -157,6 +157,11 @@ impl BaseMgrModule {
         Ok(BaseMgrModule { st })
     }
 
+    /// Pacific's base initialiser takes the capsules; construction already happened in
+    /// `new`, so this only accepts them (subclasses call `super().__init__(...)`).
+    #[pyo3(name = "__init__", signature = (*_args, **_kwargs))]
+    fn init(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) {}
+
     fn _ceph_get(&self, py: Python<'_>, data_name: &str) -> PyResult<PyObject> {
         get_data(py, self.st(), data_name)
     }
@@ -496,6 +501,11 @@ impl BaseMgrStandbyModule {
         let st = handle_from(args).ok_or_else(|| PyTypeError::new_err("BaseMgrStandbyModule needs the handle rmgr passes"))?;
         Ok(BaseMgrStandbyModule { st })
     }
+
+    /// Pacific's base initialiser takes the capsules; construction already happened in
+    /// `new`, so this only accepts them (subclasses call `super().__init__(...)`).
+    #[pyo3(name = "__init__", signature = (*_args, **_kwargs))]
+    fn init(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) {}
 
     fn _ceph_get(&self, py: Python<'_>, data_name: &str) -> PyResult<PyObject> {
         if data_name == "mgr_ips" {

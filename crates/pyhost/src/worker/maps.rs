@@ -53,6 +53,9 @@ impl BasePyOSDMap {
         Ok(BasePyOSDMap { data: data_from(args)? })
     }
 
+    #[pyo3(name = "__init__", signature = (*_args, **_kwargs))]
+    fn init(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) {}
+
     fn _get_epoch(&self) -> i64 {
         int(&self.data.get().osd_map, "epoch")
     }
@@ -177,6 +180,9 @@ impl BasePyOSDMapIncremental {
         Ok(BasePyOSDMapIncremental { data })
     }
 
+    #[pyo3(name = "__init__", signature = (*_args, **_kwargs))]
+    fn init(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) {}
+
     fn _get_epoch(&self) -> i64 {
         self.data.get().inc.lock().map(|v| int(&v, "epoch")).unwrap_or(0)
     }
@@ -237,6 +243,9 @@ impl BasePyCRUSH {
     fn new(args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         Ok(BasePyCRUSH { data: data_from(args)? })
     }
+
+    #[pyo3(name = "__init__", signature = (*_args, **_kwargs))]
+    fn init(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) {}
 
     fn _dump(&self, py: Python<'_>) -> PyResult<PyObject> {
         to_py(py, &self.data.get().crush)
