@@ -90,7 +90,7 @@ impl MgrModule for RustHello {
                 "r",
             ),
             ModuleCommand::new("rust_hello count", "Increment and show a counter kept in the KV store", "rw"),
-            ModuleCommand::new("rust_hello status", "Show the serve loop's progress and the options", "r"),
+            ModuleCommand::new("rust_hello status", "Show the serve loop's progress and the options", "r").poll(),
         ]
     }
 
