@@ -21,7 +21,10 @@ pub(crate) enum ArgType {
     Prefix(String),
     Int(Vec<PyInt>),
     Float(Vec<f64>),
-    Str { goodchars: String, goodset: CharSet },
+    Str {
+        goodchars: String,
+        goodset: CharSet,
+    },
     Choices(Vec<String>),
     Bool,
     /// Types whose `valid` keeps the word as is; the payload is their `__str__`.
@@ -166,12 +169,7 @@ impl Param {
                 )));
             }
         }
-        let kw = |key: &str| {
-            kwargs
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| *v)
-        };
+        let kw = |key: &str| kwargs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
         let ty = match simple {
             Some(ty) => ty,
             None => match type_name {
@@ -277,7 +275,10 @@ fn parse_float_range(text: &str) -> Result<Vec<f64>, DescError> {
     text.split('|')
         .map(|x| {
             parse_float(x).ok_or_else(|| {
-                value_error(format!("could not convert string to float: {}", repr_str(x)))
+                value_error(format!(
+                    "could not convert string to float: {}",
+                    repr_str(x)
+                ))
             })
         })
         .collect()
@@ -549,7 +550,9 @@ mod tests {
     #[test]
     fn constructor_errors() {
         assert_eq!(
-            param("name=x,type=CephString,allowempty=true").unwrap_err().to_string(),
+            param("name=x,type=CephString,allowempty=true")
+                .unwrap_err()
+                .to_string(),
             "TypeError: CephString.__init__() got an unexpected keyword argument 'allowempty'"
         );
         assert_eq!(
@@ -557,19 +560,27 @@ mod tests {
             "JsonFormat: unknown type CephBogus"
         );
         assert_eq!(
-            param("name=x,type=CephInt,range=a").unwrap_err().to_string(),
+            param("name=x,type=CephInt,range=a")
+                .unwrap_err()
+                .to_string(),
             "ValueError: invalid literal for int() with base 10: 'a'"
         );
         assert_eq!(
-            param("name=x,type=CephFloat,range=a").unwrap_err().to_string(),
+            param("name=x,type=CephFloat,range=a")
+                .unwrap_err()
+                .to_string(),
             "ValueError: could not convert string to float: 'a'"
         );
         assert_eq!(
-            param("name=x,type=CephString,goodchars=[").unwrap_err().to_string(),
+            param("name=x,type=CephString,goodchars=[")
+                .unwrap_err()
+                .to_string(),
             "ValueError: CephString(): \"[\" is not a valid RE"
         );
         assert_eq!(
-            param("name=x,type=CephName,positional=1").unwrap_err().to_string(),
+            param("name=x,type=CephName,positional=1")
+                .unwrap_err()
+                .to_string(),
             "TypeError: CephName.__init__() got an unexpected keyword argument 'positional'"
         );
         assert_eq!(
@@ -577,7 +588,9 @@ mod tests {
             "ValueError: invalid literal for int() with base 10: 'x'"
         );
         assert_eq!(
-            param("name=x,type=CephPoolname,self=1").unwrap_err().to_string(),
+            param("name=x,type=CephPoolname,self=1")
+                .unwrap_err()
+                .to_string(),
             "TypeError: argdesc.__init__() got multiple values for argument 'self'"
         );
         assert!(param("name=x,type=CephChoices,strings=a,bogus=1").is_ok());
@@ -586,46 +599,109 @@ mod tests {
 
     #[test]
     fn describe_like_argdesc_str() {
-        assert_eq!(param("name=n,type=CephInt,range=1|10").unwrap().describe(), "n(<int[1-10]>)");
-        assert_eq!(param("name=n,type=CephInt,range=0").unwrap().describe(), "n(<int[0-]>)");
         assert_eq!(
-            param("name=f,type=CephFloat,range=0.0|1,req=false").unwrap().describe(),
+            param("name=n,type=CephInt,range=1|10").unwrap().describe(),
+            "n(<int[1-10]>)"
+        );
+        assert_eq!(
+            param("name=n,type=CephInt,range=0").unwrap().describe(),
+            "n(<int[0-]>)"
+        );
+        assert_eq!(
+            param("name=f,type=CephFloat,range=0.0|1,req=false")
+                .unwrap()
+                .describe(),
             "[f(<float[0.0-1.0]>)]"
         );
-        assert_eq!(param("name=i,type=CephString,n=N").unwrap().describe(), "i(<string>)...");
-        assert_eq!(param("name=c,type=CephChoices,strings=--force").unwrap().describe(), "--force");
-        assert_eq!(param("name=c,type=CephChoices,strings=a|b").unwrap().describe(), "c(a|b)");
+        assert_eq!(
+            param("name=i,type=CephString,n=N").unwrap().describe(),
+            "i(<string>)..."
+        );
+        assert_eq!(
+            param("name=c,type=CephChoices,strings=--force")
+                .unwrap()
+                .describe(),
+            "--force"
+        );
+        assert_eq!(
+            param("name=c,type=CephChoices,strings=a|b")
+                .unwrap()
+                .describe(),
+            "c(a|b)"
+        );
     }
 
     #[test]
     fn type_messages() {
-        assert_eq!(err_text("name=n,type=CephInt,range=1|10", "11"), "11 not in range [1, 10]");
-        assert_eq!(err_text("name=n,type=CephInt,range=0", "-1"), "-1 not in range [0]");
-        assert_eq!(err_text("name=n,type=CephInt", "abc"), "abc doesn't represent an int");
+        assert_eq!(
+            err_text("name=n,type=CephInt,range=1|10", "11"),
+            "11 not in range [1, 10]"
+        );
+        assert_eq!(
+            err_text("name=n,type=CephInt,range=0", "-1"),
+            "-1 not in range [0]"
+        );
+        assert_eq!(
+            err_text("name=n,type=CephInt", "abc"),
+            "abc doesn't represent an int"
+        );
         assert_eq!(
             err_text("name=f,type=CephFloat,range=0.0|1.0", "2"),
             "2.0 not in range [0.0, 1.0]"
         );
-        assert_eq!(err_text("name=f,type=CephFloat", "x"), "x doesn't represent a float");
+        assert_eq!(
+            err_text("name=f,type=CephFloat", "x"),
+            "x doesn't represent a float"
+        );
         assert_eq!(
             err_text("name=m,type=CephChoices,strings=on|off|warn", "maybe"),
             "maybe not in on|off|warn"
         );
-        assert_eq!(err_text("name=b,type=CephBool", "maybe"), "maybe not one of 'true', 'false'");
         assert_eq!(
-            err_text("name=n,type=CephString,goodchars=[A-Za-z0-9-_.]", "bad/name"),
+            err_text("name=b,type=CephBool", "maybe"),
+            "maybe not one of 'true', 'false'"
+        );
+        assert_eq!(
+            err_text(
+                "name=n,type=CephString,goodchars=[A-Za-z0-9-_.]",
+                "bad/name"
+            ),
             "invalid chars / in bad/name"
         );
-        assert_eq!(err_text("name=s,type=CephString", "é"), "invalid chars é in é");
+        assert_eq!(
+            err_text("name=s,type=CephString", "é"),
+            "invalid chars é in é"
+        );
         assert_eq!(err_text("name=p,type=CephPgid", "1"), "pgid has no .");
-        assert_eq!(err_text("name=p,type=CephPgid", "x.1"), "pool x not integer");
+        assert_eq!(
+            err_text("name=p,type=CephPgid", "x.1"),
+            "pool x not integer"
+        );
         assert_eq!(err_text("name=p,type=CephPgid", "-01.1"), "pool -1 < 0");
-        assert_eq!(err_text("name=p,type=CephPgid", "1.zz"), "pgnum zz not hex integer");
-        assert_eq!(err_text("name=w,type=CephName", "osd.x"), "osd id x not integer");
-        assert_eq!(err_text("name=w,type=CephName", "rgw.a"), "unknown type rgw");
-        assert_eq!(err_text("name=w,type=CephName", "nodot"), "CephName: no . in nodot");
-        assert_eq!(err_text("name=i,type=CephOsdName", "mon.3"), "unknown type mon");
-        assert_eq!(err_text("name=i,type=CephOsdName", "-1"), "osd id -1 is less than 0");
+        assert_eq!(
+            err_text("name=p,type=CephPgid", "1.zz"),
+            "pgnum zz not hex integer"
+        );
+        assert_eq!(
+            err_text("name=w,type=CephName", "osd.x"),
+            "osd id x not integer"
+        );
+        assert_eq!(
+            err_text("name=w,type=CephName", "rgw.a"),
+            "unknown type rgw"
+        );
+        assert_eq!(
+            err_text("name=w,type=CephName", "nodot"),
+            "CephName: no . in nodot"
+        );
+        assert_eq!(
+            err_text("name=i,type=CephOsdName", "mon.3"),
+            "unknown type mon"
+        );
+        assert_eq!(
+            err_text("name=i,type=CephOsdName", "-1"),
+            "osd id -1 is less than 0"
+        );
         assert_eq!(
             err_text("name=u,type=CephUUID", "nope"),
             "invalid UUID nope: badly formed hexadecimal UUID string"
@@ -637,8 +713,14 @@ mod tests {
                 "g".repeat(32)
             )
         );
-        assert_eq!(err_text("name=f,type=CephFragment", "0x1/3"), "can't convert 0x1 to integer");
-        assert_eq!(err_text("name=f,type=CephFragment", "1/3"), "1 not a hex integer");
+        assert_eq!(
+            err_text("name=f,type=CephFragment", "0x1/3"),
+            "can't convert 0x1 to integer"
+        );
+        assert_eq!(
+            err_text("name=f,type=CephFragment", "1/3"),
+            "1 not a hex integer"
+        );
         assert_eq!(err_text("name=f,type=CephFragment", "13"), "13: no /");
     }
 
@@ -652,7 +734,10 @@ mod tests {
         assert_eq!(v("name=b,type=CephBool", "0"), serde_json::json!(false));
         assert_eq!(v("name=f,type=CephFloat", "1e3"), serde_json::json!(1000.0));
         assert_eq!(
-            v("name=u,type=CephUUID", "urn:uuid:12345678-1234-5678-1234-567812345678"),
+            v(
+                "name=u,type=CephUUID",
+                "urn:uuid:12345678-1234-5678-1234-567812345678"
+            ),
             serde_json::json!("urn:uuid:12345678-1234-5678-1234-567812345678")
         );
         for w in ["osd.3", "client.admin", "mgr", "*", "osd.*"] {

@@ -253,7 +253,10 @@ mod tests {
         assert_eq!(dec("9223372036854775807").to_i64(), Some(i64::MAX));
         assert_eq!(dec("-9223372036854775808").to_i64(), Some(i64::MIN));
         assert_eq!(dec("9223372036854775808").to_i64(), None);
-        assert_eq!(dec("18446744073709551615").to_json(), serde_json::json!(u64::MAX));
+        assert_eq!(
+            dec("18446744073709551615").to_json(),
+            serde_json::json!(u64::MAX)
+        );
     }
 
     #[test]

@@ -44,9 +44,7 @@ fn convert_array(items: &[Value]) -> Result<Value, String> {
         4 => items
             .iter()
             .map(|v| match v {
-                Value::Number(n) if !n.is_f64() => {
-                    Ok(Value::from(int64_of(n).unwrap_or_default()))
-                }
+                Value::Number(n) if !n.is_f64() => Ok(Value::from(int64_of(n).unwrap_or_default())),
                 other => Err(format!("value type is {} not 4", spirit_type(other))),
             })
             .collect::<Result<Vec<_>, _>>()
@@ -144,7 +142,10 @@ mod tests {
             cmdmap_from_json(&[r#"{"a": null}"#]),
             Err(r#"JSON array/object not allowed {"a": null}"#.to_string())
         );
-        assert_eq!(cmdmap_from_json(&[""]), Err("unparseable JSON ".to_string()));
+        assert_eq!(
+            cmdmap_from_json(&[""]),
+            Err("unparseable JSON ".to_string())
+        );
     }
 
     #[test]
@@ -152,7 +153,10 @@ mod tests {
         let m = cmdmap_from_json(&[r#"{"x": 12, "prefix": "conftest "#, r#"legacy", "target": ["mon-mgr", ""], "f": 1.0, "b": true, "e": [], "i": [1, 2], "r": [1.5, 2]}"#]).unwrap_or_default();
         let keys: Vec<&str> = m.keys().map(String::as_str).collect();
         assert_eq!(keys, ["b", "e", "f", "i", "prefix", "r", "target", "x"]);
-        assert_eq!(Value::Object(m), json!({"b": true, "e": [], "f": 1.0, "i": [1, 2], "prefix": "conftest legacy", "r": [1.5, 2.0], "target": ["mon-mgr", ""], "x": 12}));
+        assert_eq!(
+            Value::Object(m),
+            json!({"b": true, "e": [], "f": 1.0, "i": [1, 2], "prefix": "conftest legacy", "r": [1.5, 2.0], "target": ["mon-mgr", ""], "x": 12})
+        );
         let m = cmdmap_from_json(&[r#"{"a": 1, "a": 2} trailing"#]).unwrap_or_default();
         assert_eq!(m.get("a"), Some(&json!(2)));
         let m = cmdmap_from_json(&[r#"{"big": 18446744073709551615}"#]).unwrap_or_default();

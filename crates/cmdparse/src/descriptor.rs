@@ -206,9 +206,9 @@ impl CommandDesc {
     }
 
     pub(crate) fn from_json_tagged(v: &Value, tag: &str) -> Result<CommandDesc, DescError> {
-        let obj = v.as_object().ok_or_else(|| {
-            DescError::Shape(format!("JSON descriptor {tag} is not an object"))
-        })?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| DescError::Shape(format!("JSON descriptor {tag} is not an object")))?;
         let sig_v = obj.get("sig").ok_or_else(|| DescError::NoSig {
             tag: tag.to_string(),
         })?;
@@ -286,18 +286,15 @@ mod tests {
             json!(["x", {"k": "a=b", "k2": "", "name": "", "type": "CephString"}])
         );
         let d = CommandDesc::from_descriptor("x name=a,name=b ,", "", "", "", 0);
-        assert_eq!(d.to_json()["sig"], json!(["x", {"name": "b"}, {"name": ""}]));
+        assert_eq!(
+            d.to_json()["sig"],
+            json!(["x", {"name": "b"}, {"name": ""}])
+        );
     }
 
     #[test]
     fn accessors() {
-        let d = CommandDesc::from_descriptor(
-            "a name=x,type=CephInt,req=False,n=N",
-            "",
-            "",
-            "",
-            0,
-        );
+        let d = CommandDesc::from_descriptor("a name=x,type=CephInt,req=False,n=N", "", "", "", 0);
         let Some(SigItem::Arg(spec)) = d.sig.get(1) else {
             panic!("expected an arg");
         };
@@ -322,9 +319,14 @@ mod tests {
             CommandDesc::from_json(&json!({"help": "x"})),
             Err(DescError::NoSig { .. })
         ));
-        let lenient = CommandDesc::from_json(&json!({"sig": ["a", {"name": "x", "n": 2, "req": true}]}));
-        let Ok(lenient) = lenient else { panic!("lenient attrs") };
-        let Some(SigItem::Arg(spec)) = lenient.sig.get(1) else { panic!("arg") };
+        let lenient =
+            CommandDesc::from_json(&json!({"sig": ["a", {"name": "x", "n": 2, "req": true}]}));
+        let Ok(lenient) = lenient else {
+            panic!("lenient attrs")
+        };
+        let Some(SigItem::Arg(spec)) = lenient.sig.get(1) else {
+            panic!("arg")
+        };
         assert_eq!(spec.get("n"), Some("2"));
         assert!(spec.req());
     }

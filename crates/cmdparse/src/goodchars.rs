@@ -16,6 +16,10 @@ pub(crate) const PRINTABLE: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH
 pub(crate) struct CharSet(u128);
 
 impl CharSet {
+    /// Every character of [`PRINTABLE`]: U+0020..=U+007E plus `\t\n\x0b\x0c\r`.
+    const ALL_PRINTABLE: CharSet =
+        CharSet((((1u128 << 0x7f) - 1) & !((1u128 << 0x20) - 1)) | (0x1f << 9));
+
     pub(crate) fn contains(self, c: char) -> bool {
         let u = u32::from(c);
         u < 128 && (self.0 >> u) & 1 == 1
@@ -39,7 +43,7 @@ impl CharSet {
 /// The `goodset` for a `goodchars` pattern, or `None` where Python's `re.compile` fails.
 pub(crate) fn goodset(pattern: &str) -> Option<CharSet> {
     if pattern.is_empty() {
-        return Some(CharSet::from_fn(|_| true));
+        return Some(CharSet::ALL_PRINTABLE);
     }
     if let Some(rest) = pattern.strip_prefix('[') {
         if let Some(class) = parse_bracket(rest) {
@@ -62,7 +66,9 @@ pub(crate) fn goodset(pattern: &str) -> Option<CharSet> {
 
 fn regex_goodset(pattern: &str) -> Option<CharSet> {
     let re = regex::Regex::new(&format!("^(?:{pattern})")).ok()?;
-    Some(CharSet::from_fn(|c| re.is_match(c.encode_utf8(&mut [0u8; 4]))))
+    Some(CharSet::from_fn(|c| {
+        re.is_match(c.encode_utf8(&mut [0u8; 4]))
+    }))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -235,36 +241,60 @@ mod tests {
 
     #[test]
     fn ceph_goodchars() {
-        let Some(s) = goodset("[A-Za-z0-9-_.]") else { panic!("valid") };
+        let Some(s) = goodset("[A-Za-z0-9-_.]") else {
+            panic!("valid")
+        };
         assert_eq!(
             chars_of(s),
             "-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
         );
-        let Some(s) = goodset("[range]") else { panic!("valid") };
+        let Some(s) = goodset("[range]") else {
+            panic!("valid")
+        };
         assert_eq!(chars_of(s), "aegnr");
-        let Some(s) = goodset("") else { panic!("valid") };
+        let Some(s) = goodset("") else {
+            panic!("valid")
+        };
         assert_eq!(chars_of(s).len(), 100);
-        let Some(s) = goodset("[^a-z]") else { panic!("valid") };
+        let Some(s) = goodset("[^a-z]") else {
+            panic!("valid")
+        };
         assert!(!s.contains('q') && s.contains('Q'));
-        let Some(s) = goodset("[]a]") else { panic!("valid") };
+        let Some(s) = goodset("[]a]") else {
+            panic!("valid")
+        };
         assert_eq!(chars_of(s), "]a");
-        let Some(s) = goodset("[a-]") else { panic!("valid") };
+        let Some(s) = goodset("[a-]") else {
+            panic!("valid")
+        };
         assert_eq!(chars_of(s), "-a");
-        let Some(s) = goodset("[\\w.]") else { panic!("valid") };
+        let Some(s) = goodset("[\\w.]") else {
+            panic!("valid")
+        };
         assert!(s.contains('_') && s.contains('.') && !s.contains('-'));
-        let Some(s) = goodset("[\\x41-\\x43]") else { panic!("valid") };
+        let Some(s) = goodset("[\\x41-\\x43]") else {
+            panic!("valid")
+        };
         assert_eq!(chars_of(s), "ABC");
-        let Some(s) = goodset("x") else { panic!("valid") };
+        let Some(s) = goodset("x") else {
+            panic!("valid")
+        };
         assert_eq!(chars_of(s), "x");
-        let Some(s) = goodset("[a-z]*") else { panic!("valid") };
+        let Some(s) = goodset("[a-z]*") else {
+            panic!("valid")
+        };
         assert_eq!(chars_of(s).len(), 100);
-        let Some(s) = goodset("\u{e9}") else { panic!("valid") };
+        let Some(s) = goodset("\u{e9}") else {
+            panic!("valid")
+        };
         assert!(s.is_empty());
     }
 
     #[test]
     fn invalid_patterns() {
-        for p in ["[", "[a", "[z-a]", "[\\d-z]", "[\\q]", "[\\x4]", "[\\9]", "(", "[a-"] {
+        for p in [
+            "[", "[a", "[z-a]", "[\\d-z]", "[\\q]", "[\\x4]", "[\\9]", "(", "[a-",
+        ] {
             assert!(goodset(p).is_none(), "{p:?}");
         }
     }

@@ -272,7 +272,15 @@ mod tests {
         }
         assert!(inet_pton4(b"0.0.0.0"));
         assert!(inet_pton4(b"255.255.255.255"));
-        for a in ["1.2.3.04", "1.2.3", "01.2.3.4", "1.2.3.4.", "256.1.1.1", "1..2.3", ""] {
+        for a in [
+            "1.2.3.04",
+            "1.2.3",
+            "01.2.3.4",
+            "1.2.3.4.",
+            "256.1.1.1",
+            "1..2.3",
+            "",
+        ] {
             assert!(!inet_pton4(a.as_bytes()), "{a}");
         }
     }
@@ -331,6 +339,9 @@ mod tests {
         );
         // "[::1/5]" becomes ip "[::1]", and argparse then indexes past its end.
         assert!(matches!(valid_entityaddr("[::1/5]"), Err(Fail::Crash(_))));
-        assert!(matches!(valid_entityaddr("1.2.3.4/1/2"), Err(Fail::Crash(_))));
+        assert!(matches!(
+            valid_entityaddr("1.2.3.4/1/2"),
+            Err(Fail::Crash(_))
+        ));
     }
 }

@@ -247,10 +247,7 @@ pub(crate) fn validate(
         if let Some(s) = seen.get_mut(idx) {
             s.numseen = 0;
         }
-        loop {
-            let Some(state) = seen.get(idx).copied() else {
-                break;
-            };
+        while let Some(state) = seen.get(idx).copied() {
             if state.numseen >= state.n {
                 break;
             }

@@ -166,7 +166,10 @@ pub(crate) fn parse_int(s: &str, base: u32) -> Result<PyInt, IntError> {
 /// Python `float(s)`; `None` where Python raises `ValueError`.
 pub(crate) fn parse_float(s: &str) -> Option<f64> {
     let buf = to_ascii_number_text(s);
-    let start = buf.iter().position(|&b| !is_py_space(b)).unwrap_or(buf.len());
+    let start = buf
+        .iter()
+        .position(|&b| !is_py_space(b))
+        .unwrap_or(buf.len());
     let end = buf
         .iter()
         .rposition(|&b| !is_py_space(b))
@@ -334,7 +337,10 @@ mod tests {
             parse_int(&format!("{long}x"), 10),
             Err(IntError::TooManyDigits(4301))
         );
-        assert_eq!(int_error_text("abc", 10, &IntError::Invalid), "invalid literal for int() with base 10: 'abc'");
+        assert_eq!(
+            int_error_text("abc", 10, &IntError::Invalid),
+            "invalid literal for int() with base 10: 'abc'"
+        );
     }
 
     #[test]
@@ -346,7 +352,9 @@ mod tests {
         assert_eq!(parse_float("5."), Some(5.0));
         assert_eq!(parse_float("-Infinity"), Some(f64::NEG_INFINITY));
         assert!(parse_float("nAn").unwrap().is_nan());
-        for bad in ["1e", "e1", "0x10", "1__0", "_1", "1_", "infinit", "", ".", "+"] {
+        for bad in [
+            "1e", "e1", "0x10", "1__0", "_1", "1_", "infinit", "", ".", "+",
+        ] {
             assert_eq!(parse_float(bad), None, "{bad:?}");
         }
         assert_eq!(parse_float("  2  "), Some(2.0));

@@ -3,7 +3,8 @@
 //! `repr()` of strings and `int()`/`float()` digit and whitespace handling.
 
 /// Inclusive ranges of code points >= U+0080 that `str.isprintable()` rejects (so `repr()`
-/// escapes them).
+/// escapes them). Sorted and disjoint.
+#[rustfmt::skip]
 pub(crate) const NON_PRINTABLE: &[(u32, u32)] = &[
     (0x80, 0xa0), (0xad, 0xad), (0x378, 0x379), (0x380, 0x383), (0x38b, 0x38b), (0x38d, 0x38d),
     (0x3a2, 0x3a2), (0x530, 0x530), (0x557, 0x558), (0x58b, 0x58c), (0x590, 0x590), (0x5c8, 0x5cf),
@@ -125,6 +126,7 @@ pub(crate) const NON_PRINTABLE: &[(u32, u32)] = &[
 ];
 
 /// First code point (digit zero) of each run of ten non-ASCII Unicode decimal digits (`Nd`).
+#[rustfmt::skip]
 pub(crate) const DECIMAL_ZEROS: &[u32] = &[
     0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66,
     0xce6, 0xd66, 0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810,
@@ -136,6 +138,7 @@ pub(crate) const DECIMAL_ZEROS: &[u32] = &[
 ];
 
 /// Non-ASCII code points for which `str.isspace()` is true.
+#[rustfmt::skip]
 pub(crate) const NON_ASCII_SPACE: &[u32] = &[
     0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
 ];

@@ -76,8 +76,14 @@ mod tests {
             usage("x name=format,type=CephChoices,strings=json|plain,req=false"),
             "x [--format {json|plain}]"
         );
-        assert_eq!(usage("x name=id,type=CephOsdName name=who,type=CephName"), "x <id|osd.id> <type.id>");
-        assert_eq!(usage("x name=f,type=CephFloat name=p,type=CephPgid"), "x <f:float> <p>");
+        assert_eq!(
+            usage("x name=id,type=CephOsdName name=who,type=CephName"),
+            "x <id|osd.id> <type.id>"
+        );
+        assert_eq!(
+            usage("x name=f,type=CephFloat name=p,type=CephPgid"),
+            "x <f:float> <p>"
+        );
         assert_eq!(usage("fs volume create name=name,type=CephString name=placement,type=CephString,req=false"), "fs volume create <name> [<placement>]");
     }
 }

@@ -10,7 +10,8 @@ Reads JSON lines on stdin and answers one JSON line per request on stdout:
       -> {"result": {...}, "stderr": "..."}     validate_command's dict and what it printed
       or {"exception": "<Class>: <message>", "stderr": "..."}   if argparse itself raised
 
-Non-finite floats in results become null and tuples lists, so the answer is plain JSON.
+Non-finite floats in results become null and tuples lists, so the answer is plain JSON; a
+result json.dumps cannot write at all is answered as {"unserializable": "<why>"}.
 """
 import io
 import json
@@ -66,7 +67,11 @@ def main():
                 answer = {'result': plain(value), 'stderr': err}
             else:
                 answer = {'exception': exc, 'stderr': err}
-        out.write(json.dumps(answer) + '\n')
+        try:
+            line = json.dumps(answer)
+        except ValueError as e:  # e.g. an int too long to print (4300-digit limit)
+            line = json.dumps({'unserializable': str(e)})
+        out.write(line + '\n')
         out.flush()
 
 

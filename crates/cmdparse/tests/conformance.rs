@@ -47,7 +47,9 @@ fn nomatch(descs: &[CommandDesc], words: &[String]) -> String {
 
 #[test]
 fn a1_pool_create_sig() {
-    let d = mgr("osd pool create name=pool,type=CephPoolname name=pg_num,type=CephInt,range=0,req=false");
+    let d = mgr(
+        "osd pool create name=pool,type=CephPoolname name=pg_num,type=CephInt,range=0,req=false",
+    );
     assert_eq!(
         serde_json::to_string(&d.to_json()["sig"]).unwrap(),
         r#"["osd","pool","create",{"name":"pool","type":"CephPoolname"},{"name":"pg_num","range":"0","req":"false","type":"CephInt"}]"#
@@ -268,7 +270,10 @@ fn b9_b10_b11_int_errors() {
         "Invalid command: abc doesn't represent an int\nfoo int <n:int> :  h1\n"
     );
     assert_eq!(
-        invalid(&[mgr("foo int name=n,type=CephInt,range=0")], &w("foo int -1")),
+        invalid(
+            &[mgr("foo int name=n,type=CephInt,range=0")],
+            &w("foo int -1")
+        ),
         "Invalid command: -1 not in range [0]\nfoo int <n:int> :  h1\n"
     );
 }
@@ -350,7 +355,10 @@ fn b20_b21_bools() {
         assert_eq!(ok(&[mgr(BOOL)], &w(words)), t, "{words}");
     }
     let f = format!(r#"{{"prefix":"foo flag","name":"n1","yes_i_really_mean_it":false,{TARGET}}}"#);
-    for words in ["foo flag n1 --yes-i-really-mean-it=false", "foo flag n1 False"] {
+    for words in [
+        "foo flag n1 --yes-i-really-mean-it=false",
+        "foo flag n1 False",
+    ] {
         assert_eq!(ok(&[mgr(BOOL)], &w(words)), f, "{words}");
     }
 }
@@ -370,7 +378,9 @@ fn b22_b23_bool_errors() {
 
 #[test]
 fn b24_goodchars() {
-    let d = [mgr("foo gc name=n,type=CephString,goodchars=[A-Za-z0-9-_.]")];
+    let d = [mgr(
+        "foo gc name=n,type=CephString,goodchars=[A-Za-z0-9-_.]",
+    )];
     assert_eq!(
         invalid(&d, &w("foo gc bad/name")),
         "Invalid command: invalid chars / in bad/name\nfoo gc <n> :  h1\n"
@@ -439,7 +449,10 @@ fn b28_uuid() {
 #[test]
 fn b29_ipaddr() {
     let d = "foo addr name=addr,type=CephIPAddr";
-    assert_eq!(type_ok(d, "foo addr", "1.2.3.4:6789"), json!("1.2.3.4:6789"));
+    assert_eq!(
+        type_ok(d, "foo addr", "1.2.3.4:6789"),
+        json!("1.2.3.4:6789")
+    );
     assert_eq!(type_ok(d, "foo addr", "[::1]:6789"), json!("[::1]:6789"));
     assert_eq!(
         type_error(d, "foo addr", "1.2.3.400"),
@@ -454,7 +467,11 @@ fn b29_ipaddr() {
 #[test]
 fn b30_entityaddr() {
     assert_eq!(
-        type_error("foo ent name=addr,type=CephEntityAddr", "foo ent", "1.2.3.4:0/abc"),
+        type_error(
+            "foo ent name=addr,type=CephEntityAddr",
+            "foo ent",
+            "1.2.3.4:0/abc"
+        ),
         "1.2.3.4:0/abc: invalid entity, nonce abc not integer > 0"
     );
 }
@@ -476,7 +493,9 @@ fn b31_fixed_n_keeps_last() {
 fn b32_legacy_confirmation_string() {
     assert_eq!(
         ok(&vol(), &w("fs volume rm v1 --yes-i-really-mean-it")),
-        format!(r#"{{"prefix":"fs volume rm","vol_name":"v1","yes-i-really-mean-it":"--yes-i-really-mean-it",{TARGET}}}"#)
+        format!(
+            r#"{{"prefix":"fs volume rm","vol_name":"v1","yes-i-really-mean-it":"--yes-i-really-mean-it",{TARGET}}}"#
+        )
     );
 }
 
@@ -511,7 +530,9 @@ fn b35_choices_confirmation() {
 
 #[test]
 fn b36_greedy_optional() {
-    let d = [mgr("foo name=a,type=CephString name=b,type=CephString,req=false name=c,type=CephInt")];
+    let d = [mgr(
+        "foo name=a,type=CephString name=b,type=CephString,req=false name=c,type=CephInt",
+    )];
     assert_eq!(
         invalid(&d, &w("foo x 5")),
         "Invalid command: missing required parameter c(<int>)\nfoo <a> [<b>] <c:int> :  h1\n"
@@ -570,7 +591,10 @@ fn b40_mon_command_has_no_target() {
 #[test]
 fn b41_double_dash() {
     assert_eq!(
-        invalid(&[mgr("foo name=x,type=CephString,req=false")], &w("foo -- x")),
+        invalid(
+            &[mgr("foo name=x,type=CephString,req=false")],
+            &w("foo -- x")
+        ),
         "Invalid command: Unexpected argument '--'\nfoo [<x>] :  h1\n"
     );
 }
@@ -594,7 +618,13 @@ fn b42_config_set_with_spaces() {
 
 #[test]
 fn b43_cli_adds_format_last() {
-    let d = [CommandDesc::from_descriptor(ECHO, "Echo args back", "mgr", "r", flags::MGR)];
+    let d = [CommandDesc::from_descriptor(
+        ECHO,
+        "Echo args back",
+        "mgr",
+        "r",
+        flags::MGR,
+    )];
     let Validation::Command(mut m) = validate_command(&d, &w("conftest echo hi")) else {
         panic!("expected a command");
     };

@@ -65,16 +65,75 @@ impl Rng {
 // ------------------------------------------------------------------ word generation
 
 const JUNK: &[&str] = &[
-    "foo", "x", "", "-", "--", "--bogus", "--bogus=1", "--=x", "---", "1", "0", "-1", "true",
-    "abc", "a,b", "x=y", "with space", "é", "tab\there", "it's", "q\"uote", "a\\b", "*",
-    "osd", "pool", "ls", "injectargs", "--force", "--yes-i-really-mean-it", "0x10", "1.5",
-    "[::1]", "1.2.3.4", "osd.1", "--format=json", "nl\nx", "\u{00a0}", "😀",
+    "foo",
+    "x",
+    "",
+    "-",
+    "--",
+    "--bogus",
+    "--bogus=1",
+    "--=x",
+    "---",
+    "1",
+    "0",
+    "-1",
+    "true",
+    "abc",
+    "a,b",
+    "x=y",
+    "with space",
+    "é",
+    "tab\there",
+    "it's",
+    "q\"uote",
+    "a\\b",
+    "*",
+    "osd",
+    "pool",
+    "ls",
+    "injectargs",
+    "--force",
+    "--yes-i-really-mean-it",
+    "0x10",
+    "1.5",
+    "[::1]",
+    "1.2.3.4",
+    "osd.1",
+    "--format=json",
+    "nl\nx",
+    "\u{00a0}",
+    "😀",
 ];
 
 const STRINGS: &[&str] = &[
-    "foo", "bar-1", "a_b.c", "a,b", "x=y", "", "with space", "-", "--dash", "é", "tab\t",
-    "1", "true", "osd.1", "0x10", "a/b", "*", "it's", "q\"s", "[::1]", "rbd", "mypool",
-    "client.admin", "mgr/x/y", "ABC", "a:b", "--yes-i-really-mean-it", "--force",
+    "foo",
+    "bar-1",
+    "a_b.c",
+    "a,b",
+    "x=y",
+    "",
+    "with space",
+    "-",
+    "--dash",
+    "é",
+    "tab\t",
+    "1",
+    "true",
+    "osd.1",
+    "0x10",
+    "a/b",
+    "*",
+    "it's",
+    "q\"s",
+    "[::1]",
+    "rbd",
+    "mypool",
+    "client.admin",
+    "mgr/x/y",
+    "ABC",
+    "a:b",
+    "--yes-i-really-mean-it",
+    "--force",
 ];
 
 fn int_word(rng: &mut Rng, range: Option<&str>) -> String {
@@ -99,7 +158,17 @@ fn int_word(rng: &mut Rng, range: Option<&str>) -> String {
         4 => format!(" {v} "),
         5 => "010".to_string(),
         6 => "1e3".to_string(),
-        7 => rng.pick(&["abc", "", "1_000", "0x", "-0", "1__0", "99999999999999999999"]).to_string(),
+        7 => rng
+            .pick(&[
+                "abc",
+                "",
+                "1_000",
+                "0x",
+                "-0",
+                "1__0",
+                "99999999999999999999",
+            ])
+            .to_string(),
         8 => (hi + 1 + rng.below(3) as i64).to_string(),
         9 => (lo - 1 - rng.below(3) as i64).to_string(),
         _ => v.to_string(),
@@ -129,26 +198,56 @@ fn value_word(rng: &mut Rng, spec: &rmgr_cmdparse::ArgSpec) -> String {
             }
         }
         "CephBool" => rng
-            .pick(&["true", "false", "1", "0", "TRUE", "False", "yes", "maybe", ""])
+            .pick(&[
+                "true", "false", "1", "0", "TRUE", "False", "yes", "maybe", "",
+            ])
             .to_string(),
         "CephOsdName" => rng
-            .pick(&["3", "osd.3", "*", "-1", "osd.x", "mon.3", "osd.-2", "0", "osd.12", "x"])
+            .pick(&[
+                "3", "osd.3", "*", "-1", "osd.x", "mon.3", "osd.-2", "0", "osd.12", "x",
+            ])
             .to_string(),
         "CephPgid" => rng
-            .pick(&["1.a", "1", "x.1", "1.zz", "-1.0", "0.1f", "1.0x1f", "3.7", "1.", ".1"])
+            .pick(&[
+                "1.a", "1", "x.1", "1.zz", "-1.0", "0.1f", "1.0x1f", "3.7", "1.", ".1",
+            ])
             .to_string(),
         "CephName" => rng
             .pick(&[
-                "osd.3", "client.admin", "mgr", "mon", "*", "osd.*", "osd.x", "rgw.a", "nodot",
-                "mds.a", "mon.a", "mgr.x",
+                "osd.3",
+                "client.admin",
+                "mgr",
+                "mon",
+                "*",
+                "osd.*",
+                "osd.x",
+                "rgw.a",
+                "nodot",
+                "mds.a",
+                "mon.a",
+                "mgr.x",
             ])
             .to_string(),
         "CephIPAddr" | "CephEntityAddr" => {
             let base = *rng.pick(&[
-                "1.2.3.4", "1.2.3.4:6789", "[::1]:6789", "::1", "v1:1.2.3.4:3300",
-                "v2:[::1]:3300", "any:1.2.3.4", "1.2.3.400", "v2:1.2.3.4:3300",
-                "1.2.3.4:70000", "[::1", "1.2.3.4:x", "[::1]", "fe80::1", "1.2.3.4:",
-                "[::1]:x", "abc", "10.0.0.1:0",
+                "1.2.3.4",
+                "1.2.3.4:6789",
+                "[::1]:6789",
+                "::1",
+                "v1:1.2.3.4:3300",
+                "v2:[::1]:3300",
+                "any:1.2.3.4",
+                "1.2.3.400",
+                "v2:1.2.3.4:3300",
+                "1.2.3.4:70000",
+                "[::1",
+                "1.2.3.4:x",
+                "[::1]",
+                "fe80::1",
+                "1.2.3.4:",
+                "[::1]:x",
+                "abc",
+                "10.0.0.1:0",
             ]);
             if spec.type_name() == "CephEntityAddr" && rng.chance(50) {
                 format!(
@@ -170,7 +269,9 @@ fn value_word(rng: &mut Rng, spec: &rmgr_cmdparse::ArgSpec) -> String {
                 "-12345678123456781234567812345678",
             ])
             .to_string(),
-        "CephFragment" => rng.pick(&["0x1/3", "1/3", "13", "0x/1", "0x1/2/3"]).to_string(),
+        "CephFragment" => rng
+            .pick(&["0x1/3", "1/3", "13", "0x/1", "0x1/2/3"])
+            .to_string(),
         _ => {
             if spec.get("goodchars").is_some() && rng.chance(60) {
                 rng.pick(&["good-name_1.x", "abc", "A-Z", "bad/name", "sp ace", "x=y"])
@@ -271,11 +372,17 @@ fn mutate(rng: &mut Rng, words: &mut Vec<String>, all: &[CommandDesc]) {
             6 => words.push(rng.pick(JUNK).to_string()),
             7 => {
                 let i = rng.below(len + 1);
-                words.insert(i, rng.pick(&["--bogus", "--x", "--format", "--", "-f"]).to_string());
+                words.insert(
+                    i,
+                    rng.pick(&["--bogus", "--x", "--format", "--", "-f"])
+                        .to_string(),
+                );
             }
             8 if len > 0 => {
                 let i = rng.below(len);
-                words[i] = rng.pick(&["abc", "-5", "1e3", "0x", "999999", "nan", ""]).to_string();
+                words[i] = rng
+                    .pick(&["abc", "-5", "1e3", "0x", "999999", "nan", ""])
+                    .to_string();
             }
             9 => {
                 // Words of another command with this command's tail.
@@ -365,6 +472,74 @@ fn synthetic() -> Vec<CommandDesc> {
         m("foo pool name=pool,type=CephPoolname name=pg,type=CephInt,range=0,req=false name=kind,type=CephChoices,strings=replicated|erasure,req=false", flags::MGR),
         m("foo nm name=none,type=CephString,req=False name=req2,type=CephString,req=nope", 0),
         m("foo single name=format,type=CephChoices,strings=json|plain,req=false", 0),
+        m("foo pfx name=prefix,type=CephString,n=N", 0),
+        m("foo tgt name=target,type=CephString name=poll,type=CephInt,req=false", flags::MGR | flags::POLL),
+    ]
+}
+
+/// Hand-picked word lists for the synthetic table: crashes, digit limits, odd spellings.
+fn synthetic_edge_cases() -> Vec<Vec<String>> {
+    let huge_hex = format!("0x{}", "f".repeat(4000));
+    let many_digits = "1".repeat(4301);
+    vec![
+        vec!["foo".into(), "addr".into(), "1.2.3.4:x".into()],
+        vec!["foo".into(), "addr".into(), "1.2.3.4:".into()],
+        vec!["foo".into(), "addr".into(), "[::1]".into()],
+        vec!["foo".into(), "addr".into(), "[::1]:".into()],
+        vec!["foo".into(), "addr".into(), "a\0b".into()],
+        vec!["foo".into(), "addr".into(), "1.2.3.4\0".into()],
+        vec!["foo".into(), "addr".into(), "[::1]\u{663}".into()],
+        vec!["foo".into(), "ent".into(), "1.2.3.4/1/2".into()],
+        vec!["foo".into(), "ent".into(), "[::1/5]".into()],
+        vec!["foo".into(), "ent".into(), "[::1]:6789/5".into()],
+        vec!["foo".into(), "frag".into(), "0x1/2/3".into()],
+        vec!["foo".into(), "int".into(), many_digits.clone()],
+        vec!["foo".into(), "int".into(), huge_hex],
+        vec!["foo".into(), "osd".into(), format!("osd.{many_digits}")],
+        vec!["foo".into(), "osd".into(), "\u{663}".into()],
+        vec!["foo".into(), "int".into(), "\u{ff15}".into()],
+        vec!["foo".into(), "int".into(), "\u{2000}5\u{3000}".into()],
+        vec!["foo".into(), "float".into(), "\u{661}.5".into()],
+        vec![
+            "foo".into(),
+            "uuid".into(),
+            format!("{{{{{{{}}}", "1".repeat(32)),
+        ],
+        vec![
+            "foo".into(),
+            "uuid".into(),
+            format!("uuurn:id:{}", "1".repeat(32)),
+        ],
+        vec!["foo".into(), "uuid".into(), format!("+{}", "1".repeat(31))],
+        vec!["foo".into(), "uuid".into(), "é".repeat(32)],
+        vec!["foo".into(), "pfx".into(), "a".into()],
+        vec!["foo".into(), "tgt".into(), "x".into(), "3".into()],
+        vec![
+            "foo".into(),
+            "bar".into(),
+            "\u{a0}\u{ad}\u{2028}\u{1F600}\u{e000}\u{378}".into(),
+            "extra\u{7f}".into(),
+        ],
+        vec!["foo".into(), "gc".into(), "a b/c\\d\u{e9}".into()],
+        vec!["injectargs".into(), "--debug-ms=1".into(), "--foo".into()],
+        vec!["--x=val".into(), "foo".into(), "bar".into()],
+        vec!["foo".into(), "bar".into(), "--x=a\nb".into()],
+        vec!["foo".into(), "bar".into(), "--x=\nb".into()],
+        vec!["foo".into(), "bar".into(), "--x=".into(), "v".into()],
+        vec![
+            "foo".into(),
+            "many".into(),
+            "--items=a,b".into(),
+            "c".into(),
+        ],
+        vec!["foo".into(), "opt".into(), "--b".into()],
+        vec![
+            "foo".into(),
+            "two".into(),
+            "--pair=a".into(),
+            "b".into(),
+            "c".into(),
+        ],
     ]
 }
 
@@ -430,7 +605,12 @@ impl Oracle {
         writer.join().unwrap();
         let status = child.wait().unwrap();
         assert!(status.success(), "argparse driver failed: {status}");
-        assert_eq!(answers.len(), n, "driver answered {} of {n} requests", answers.len());
+        assert_eq!(
+            answers.len(),
+            n,
+            "driver answered {} of {n} requests",
+            answers.len()
+        );
         answers
     }
 }
@@ -446,7 +626,9 @@ fn same_text(a: &str, b: &str) -> bool {
     if al.len() != bl.len() {
         return false;
     }
-    al.iter().zip(&bl).all(|(x, y)| x == y || same_invalid_chars(x, y))
+    al.iter()
+        .zip(&bl)
+        .all(|(x, y)| x == y || same_invalid_chars(x, y))
 }
 
 fn same_invalid_chars(a: &str, b: &str) -> bool {
@@ -500,7 +682,9 @@ fn compare(words: &[String], ours: &Validation, theirs: &Value) -> Result<(), St
     let result = theirs["result"].as_object().cloned().unwrap_or_default();
     if !result.is_empty() {
         let Validation::Command(m) = ours else {
-            return Err(format!("python accepted {result:?} (stderr {py_stderr:?}), we gave {ours:?}"));
+            return Err(format!(
+                "python accepted {result:?} (stderr {py_stderr:?}), we gave {ours:?}"
+            ));
         };
         let our_keys: Vec<&String> = m.keys().collect();
         let py_keys: Vec<&String> = result.keys().collect();
@@ -515,7 +699,11 @@ fn compare(words: &[String], ours: &Validation, theirs: &Value) -> Result<(), St
     let (kind, stderr) = match ours {
         Validation::Invalid { stderr } => ("invalid", stderr),
         Validation::NoMatch { stderr } => ("nomatch", stderr),
-        _ => return Err(format!("python rejected with {py_stderr:?}, we gave {ours:?}")),
+        _ => {
+            return Err(format!(
+                "python rejected with {py_stderr:?}, we gave {ours:?}"
+            ))
+        }
     };
     let py_kind = if py_stderr.contains("no valid command found; ") {
         "nomatch"
@@ -560,6 +748,9 @@ fn agrees_with_ceph_argparse() {
         cases.push(Vec::new());
         cases.push(vec!["osd".to_string()]);
         cases.push(vec!["status".to_string()]);
+        if si == 2 {
+            cases.extend(synthetic_edge_cases());
+        }
         for words in cases {
             requests.push(json!({ "words": words }));
             plan.push((si, Some(words)));
@@ -581,7 +772,11 @@ fn agrees_with_ceph_argparse() {
     for ((si, words), answer) in plan.iter().zip(&answers) {
         let name = sets[*si].0;
         let Some(words) = words else {
-            assert_eq!(answer["ok"], json!(true), "python could not parse the {name} table");
+            assert_eq!(
+                answer["ok"],
+                json!(true),
+                "python could not parse the {name} table"
+            );
             continue;
         };
         let ours = tables[*si].validate(words);
@@ -620,7 +815,10 @@ fn agrees_with_ceph_argparse() {
             println!("    MISMATCH {m}");
         }
     }
-    println!("  broken description sets: {broken_agree}/{} agree", broken.len());
+    println!(
+        "  broken description sets: {broken_agree}/{} agree",
+        broken.len()
+    );
     for m in &broken_mismatch {
         println!("    MISMATCH {m}");
     }

@@ -117,8 +117,12 @@ pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQu
             let (module, key) = (s(&args, "module"), s(&args, "key"));
             let value = args.get("value").and_then(Value::as_str);
             if let Err(e) = ctx.set_module_option_ex(module, key, value) {
-                // Pacific: a rejected value is logged, never raised (ceph_module_api.md §7.2).
-                ctx.log_line(&format!("`config set mgr mgr/{module}/{key} {}` failed: (22) Invalid argument", value.unwrap_or("")));
+                // Pacific: a rejected value is logged, never raised (ceph_module_api.md §7.2),
+                // with the two spaces its streamed boost::optional value leaves.
+                ctx.log_line(&match value {
+                    Some(v) => format!("`config set mgr mgr/{module}/{key}  {v}` failed: (22) Invalid argument"),
+                    None => format!("`config rm mgr mgr/{module}/{key}` failed: (22) Invalid argument"),
+                });
                 ctx.log_line(&format!("mon returned -22: {e}"));
             }
             CallResult::ok(Value::Null)

@@ -3,7 +3,7 @@
 //! from the worker's replica; everything else is a call to the core, made with the GIL
 //! released.
 
-use super::convert::{from_py, to_py};
+use super::convert::{fresh_copy, from_py, to_py};
 use super::state::{WorkerState, IN_COMMAND};
 use crate::protocol::CallResult;
 use pyo3::exceptions::{
@@ -61,17 +61,17 @@ fn handle_from(args: &Bound<'_, PyTuple>) -> Option<Arc<WorkerState>> {
     args.iter().find_map(|a| a.downcast::<Handle>().ok().map(|h| h.get().0.clone()))
 }
 
-fn json_loads(py: Python<'_>, text: &str) -> PyResult<PyObject> {
-    Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
-}
-
 /// `get(data_name)`: from the per-version cache when the core's version is unchanged.
 fn get_data(py: Python<'_>, st: &WorkerState, name: &str) -> PyResult<PyObject> {
     let current = st.replica.read().ok().and_then(|r| r.versions.get(name).copied());
     if let Some(v) = current {
-        let cached = st.get_cache.lock().ok().and_then(|c| c.get(name).filter(|(cv, _)| *cv == v).map(|(_, t)| t.clone()));
-        if let Some(text) = cached {
-            return json_loads(py, &text);
+        let cached = st
+            .get_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(name).filter(|(cv, _)| *cv == v).map(|(_, o)| o.clone_ref(py)));
+        if let Some(obj) = cached {
+            return Ok(fresh_copy(obj.bind(py))?.unbind());
         }
     }
     let reply = call(py, st, "get", json!({ "name": name }))?;
@@ -80,13 +80,14 @@ fn get_data(py: Python<'_>, st: &WorkerState, name: &str) -> PyResult<PyObject> 
     }
     let version = reply.get("version").and_then(Value::as_u64).unwrap_or(0);
     let value = reply.get("value").cloned().unwrap_or(Value::Null);
+    let obj = to_py(py, &value)?;
     if version > 0 {
-        let text = Arc::new(value.to_string());
         if let Ok(mut c) = st.get_cache.lock() {
-            c.insert(name.to_string(), (version, text));
+            c.insert(name.to_string(), (version, obj.clone_ref(py)));
         }
+        return Ok(fresh_copy(obj.bind(py))?.unbind());
     }
-    to_py(py, &value)
+    Ok(obj)
 }
 
 fn own_option_type(st: &WorkerState, key: &str) -> Option<OptionType> {

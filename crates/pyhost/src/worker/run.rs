@@ -211,7 +211,21 @@ fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) ->
     }
     let notify_types = match cls.getattr("NOTIFY_TYPES") {
         Ok(n) => match n.downcast::<PyList>() {
-            Ok(l) => Some(l.iter().filter_map(|x| x.str().ok().map(|s| s.to_string())).collect::<Vec<String>>()),
+            Ok(l) => {
+                // The string's own text (PyUnicode_AsUTF8), not `str()`: `NotifyType`
+                // members are `str`-mixin enums whose `str()` is 'NotifyType.osd_map'.
+                let mut types = Vec::new();
+                for x in l.iter() {
+                    match x.downcast::<PyString>().ok().and_then(|s| s.to_str().ok().map(str::to_string)) {
+                        Some(t) => types.push(t),
+                        None => {
+                            log(st, &format!("Module {} has non-string notify type in NOTIFY_TYPES", st.module));
+                            break;
+                        }
+                    }
+                }
+                Some(types)
+            }
             Err(_) => {
                 log(st, &format!("Module {} has NOTIFY_TYPES that is not a list", st.module));
                 Some(vec![])

@@ -8,14 +8,15 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+
 pub(crate) struct WorkerState {
     pub(crate) conn: Conn,
     pub(crate) module: String,
     pub(crate) mgr_id: String,
     pub(crate) replica: RwLock<Replica>,
-    /// `get()` results by data name: (version, JSON text). Text, so every call hands
-    /// Python a fresh object, as Pacific does.
-    pub(crate) get_cache: Mutex<HashMap<String, (u64, Arc<String>)>>,
+    /// `get()` results by data name: (version, Python object). Callers get a fresh copy
+    /// of the containers (see `convert::fresh_copy`), as Pacific hands out new objects.
+    pub(crate) get_cache: Mutex<HashMap<String, (u64, pyo3::PyObject)>>,
     /// Declared types of this module's options (including the automatic ones).
     pub(crate) own_options: RwLock<HashMap<String, OptionType>>,
 }
