@@ -99,19 +99,20 @@ fn from_py_depth(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
 /// own containers, as Pacific does, without re-parsing: `dict.copy()` and list slices are
 /// C-level copies, so this costs a fraction of decoding the JSON again.
 pub(crate) fn fresh_copy<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    if let Ok(d) = obj.downcast::<PyDict>() {
+    // Only what `to_py` builds is walked: exact dicts and lists.
+    if let Ok(d) = obj.downcast_exact::<PyDict>() {
         let out = d.copy()?;
         for (k, v) in d.iter() {
-            if v.is_instance_of::<PyDict>() || v.is_instance_of::<PyList>() {
+            if v.is_exact_instance_of::<PyDict>() || v.is_exact_instance_of::<PyList>() {
                 out.set_item(k, fresh_copy(&v)?)?;
             }
         }
         return Ok(out.into_any());
     }
-    if let Ok(l) = obj.downcast::<PyList>() {
+    if let Ok(l) = obj.downcast_exact::<PyList>() {
         let out = l.get_slice(0, l.len());
         for (i, v) in l.iter().enumerate() {
-            if v.is_instance_of::<PyDict>() || v.is_instance_of::<PyList>() {
+            if v.is_exact_instance_of::<PyDict>() || v.is_exact_instance_of::<PyList>() {
                 out.set_item(i, fresh_copy(&v)?)?;
             }
         }
