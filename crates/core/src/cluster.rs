@@ -1,14 +1,16 @@
 //! Cluster state as modules see it through `get()`: named data (`osd_map`, `mon_map`,
 //! `health`, …), each a versioned JSON snapshot shared as an `Arc`.
 //!
-//! Standalone, the state starts empty-but-shaped, may be loaded from a JSON fixture
-//! (`{"osd_map": {...}, "mon_map": {...}}`, e.g. captured from a lab), and changes by
-//! command; every change fires the notification a real map update would (ceph_module_api.md
-//! §6). With a cluster, the Ceph backend feeds the same structure from the mons.
+//! Standalone, the state starts as a real capture of a fresh cluster (the embedded
+//! `fixtures/empty.json`: stock ceph-mgr 16.2.15, 1 mon, 0 OSDs, no pools; see
+//! `tools/fixture_capture/`), may be loaded from a JSON fixture (`{"osd_map": {...},
+//! "mon_map": {...}}`, e.g. `fixtures/lab-3osd.json`), and changes by command; every change
+//! fires the notification a real map update would (ceph_module_api.md §6). With a cluster,
+//! the Ceph backend feeds the same structure from the mons.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// One data name's current snapshot.
 #[derive(Debug, Clone)]
@@ -31,7 +33,9 @@ pub fn notify_type_for(data: &str) -> Option<&'static str> {
     }
 }
 
-/// Data names a fixture may set (everything `get()` serves from stored state).
+/// Data names a fixture may set (everything `get()` serves from stored state), plus
+/// `health_metrics` (`get_daemon_health_metrics()`). Exactly the names of the embedded
+/// default fixture (`fixtures/empty.json` + `fixtures/config_options.json`).
 pub const STORED_NAMES: &[&str] = &[
     "fs_map", "osdmap_crush_map_text", "osd_map", "osd_map_tree", "osd_map_crush", "config_options",
     "mon_map", "service_map", "osd_metadata", "mds_metadata", "pg_summary", "pg_status", "pg_dump",
@@ -39,41 +43,72 @@ pub const STORED_NAMES: &[&str] = &[
     "mon_status", "active_clean_pgs", "modified_config_options", "pg_progress", "health_metrics",
 ];
 
-fn empty_shape(name: &str) -> Value {
+/// `get()` names rmgr computes from its own state (data.rs), never stored: a captured
+/// fixture may hold them (the stock mgr serves them too); [`ClusterState::load`] skips them.
+pub const COMPUTED_NAMES: &[&str] = &["health", "mgr_map", "mgr_ips", "have_local_config_map", "pg_ready", "config"];
+
+/// Whether a fixture key is one rmgr computes itself (see [`COMPUTED_NAMES`]; also
+/// `device <devid>`, looked up in `devices`).
+pub fn is_computed(name: &str) -> bool {
+    COMPUTED_NAMES.contains(&name) || name.starts_with("device ")
+}
+
+/// The standalone default state: `get()` of every stored name on a fresh Pacific 16.2.15
+/// cluster (1 mon, stock mgr, 0 OSDs, no pool), captured by `tools/fixture_capture/regen.sh`.
+const EMPTY_FIXTURE: &str = include_str!("../fixtures/empty.json");
+/// `get('config_options')` (every native option's schema, 628 KB), identical in every
+/// capture, hence kept apart from the per-cluster fixtures.
+const CONFIG_OPTIONS_FIXTURE: &str = include_str!("../fixtures/config_options.json");
+
+/// The embedded default of every stored name, parsed once per process.
+fn defaults() -> &'static BTreeMap<String, Arc<Value>> {
+    static DEFAULTS: OnceLock<BTreeMap<String, Arc<Value>>> = OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        let mut m = BTreeMap::new();
+        match serde_json::from_str::<Map<String, Value>>(EMPTY_FIXTURE) {
+            Ok(obj) => {
+                for (k, v) in obj {
+                    if STORED_NAMES.contains(&k.as_str()) {
+                        m.insert(k, Arc::new(v));
+                    }
+                }
+            }
+            Err(e) => tracing::error!("embedded fixtures/empty.json is not a JSON object: {e}"),
+        }
+        match serde_json::from_str::<Value>(CONFIG_OPTIONS_FIXTURE) {
+            Ok(v) => {
+                m.insert("config_options".to_string(), Arc::new(v));
+            }
+            Err(e) => tracing::error!("embedded fixtures/config_options.json is not JSON: {e}"),
+        }
+        m
+    })
+}
+
+/// The shape a stored name has when the embedded fixture lacks it (only if the fixture
+/// was regenerated without it: the unit tests check that it holds every stored name).
+fn fallback_shape(name: &str) -> Value {
     match name {
-        "fs_map" => json!({"epoch": 0, "default_fscid": -1, "compat": {}, "feature_flags": {}, "standbys": [], "filesystems": []}),
         "osdmap_crush_map_text" => json!(""),
-        "osd_map" => json!({"epoch": 0, "fsid": "", "created": "", "modified": "", "flags": "", "flags_num": 0, "flags_set": [],
-            "crush_version": 0, "full_ratio": 0.95, "backfillfull_ratio": 0.9, "nearfull_ratio": 0.85, "cluster_snapshot": "",
-            "pool_max": 0, "max_osd": 0, "require_min_compat_client": "luminous", "min_compat_client": "jewel",
-            "require_osd_release": "pacific", "pools": [], "osds": [], "osd_xinfo": [], "pg_upmap": [], "pg_upmap_items": [],
-            "pg_temp": [], "primary_temp": [], "blocklist": {}, "erasure_code_profiles": {}, "removed_snaps_queue": [],
-            "new_removed_snaps": [], "new_purged_snaps": [], "crush_node_flags": {}, "device_class_flags": {}}),
-        "osd_map_tree" => json!({"nodes": [], "stray": []}),
-        "osd_map_crush" => json!({"devices": [], "types": [], "buckets": [], "rules": [], "tunables": {}, "choose_args": {}}),
-        "config_options" => json!({"options": []}),
-        "mon_map" => json!({"epoch": 0, "fsid": "", "modified": "", "created": "", "min_mon_release": 16,
-            "min_mon_release_name": "pacific", "features": {"persistent": [], "optional": []}, "mons": []}),
-        "service_map" => json!({"epoch": 0, "modified": "", "services": {}}),
-        "osd_metadata" | "mds_metadata" => json!({}),
-        "pg_summary" => json!({"by_osd": {}, "by_pool": {}, "all": {}, "pg_stats_sum": {}}),
-        "pg_status" => json!({"pgs_by_pool_state": [], "pgs_by_state": [], "num_pgs": 0, "num_pools": 0, "num_objects": 0,
-            "data_bytes": 0, "bytes_used": 0, "bytes_avail": 0, "bytes_total": 0}),
-        "pg_dump" => json!({"version": 0, "stamp": "", "last_osdmap_epoch": 0, "last_pg_scan": 0, "pg_stats_sum": {},
-            "osd_stats_sum": {}, "pg_stats_delta": {}, "pg_stats": [], "pool_stats": [], "osd_stats": [], "pool_statfs": []}),
+        "config_options" | "modified_config_options" => json!({"options": []}),
         "devices" => json!({"devices": []}),
-        "io_rate" => json!({"pg_stats_delta": {}}),
-        "df" => json!({"stats": {}, "stats_by_class": {}, "pools": []}),
         "pg_stats" => json!({"pg_stats": []}),
         "pool_stats" | "osd_pool_stats" => json!({"pool_stats": []}),
         "osd_stats" => json!({"osd_stats": [], "pool_statfs": []}),
         "osd_ping_times" => json!({"osd_ping_times": []}),
         "mon_status" => json!({"json": "{}"}),
         "active_clean_pgs" => json!({"pg_stats": [], "total_num_pgs": 0}),
-        "modified_config_options" => json!({"options": []}),
-        "pg_progress" => json!({"pgs": {}, "pg_ready": true}),
-        _ => Value::Null,
+        "osd_map_tree" => json!({"nodes": [], "stray": []}),
+        _ => json!({}),
     }
+}
+
+/// The default value of a stored name (the embedded capture), `None` for other names.
+pub fn default_value(name: &str) -> Option<Arc<Value>> {
+    if !STORED_NAMES.contains(&name) {
+        return None;
+    }
+    Some(defaults().get(name).cloned().unwrap_or_else(|| Arc::new(fallback_shape(name))))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +132,9 @@ impl ClusterState {
         let s = ClusterState::default();
         if let Ok(mut d) = s.data.write() {
             for n in STORED_NAMES {
-                d.insert((*n).to_string(), Snapshot { version: 1, value: Arc::new(empty_shape(n)) });
+                if let Some(value) = default_value(n) {
+                    d.insert((*n).to_string(), Snapshot { version: 1, value });
+                }
             }
         }
         s.next_version.store(2, std::sync::atomic::Ordering::Relaxed);
@@ -124,17 +161,18 @@ impl ClusterState {
         Ok(v)
     }
 
-    /// Loads a fixture: every known name it holds replaces the current one. Returns the
-    /// names set (unknown names are an error, so a typo does not pass silently).
+    /// Loads a fixture: every stored name it holds replaces the current one; names rmgr
+    /// computes itself ([`is_computed`]) are skipped. Returns the names set (other unknown
+    /// names are an error, so a typo does not pass silently, and then nothing changes).
     pub fn load(&self, fixture: &Value) -> Result<Vec<String>, StateError> {
         let obj = fixture.as_object().ok_or(StateError::NotAnObject)?;
         for k in obj.keys() {
-            if !STORED_NAMES.contains(&k.as_str()) {
+            if !STORED_NAMES.contains(&k.as_str()) && !is_computed(k) {
                 return Err(StateError::UnknownName(k.clone()));
             }
         }
         let mut set = Vec::new();
-        for (k, v) in obj {
+        for (k, v) in obj.iter().filter(|(k, _)| !is_computed(k)) {
             self.set(k, v.clone())?;
             set.push(k.clone());
         }
@@ -158,5 +196,69 @@ mod tests {
         assert_eq!(s.get("osd_map").expect("kept").value["epoch"], 5, "a bad fixture changes nothing");
         assert_eq!(notify_type_for("osd_map_tree"), Some("osd_map"));
         assert_eq!(notify_type_for("service_map"), None);
+    }
+
+    fn fixture_names(text: &str) -> Vec<String> {
+        let v: Value = serde_json::from_str(text).expect("fixture is JSON");
+        v.as_object().expect("fixture is an object").keys().cloned().collect()
+    }
+
+    #[test]
+    fn every_stored_name_has_a_default_from_the_fixture() {
+        let mut embedded = fixture_names(EMPTY_FIXTURE);
+        embedded.push("config_options".to_string());
+        for n in STORED_NAMES {
+            assert!(embedded.iter().any(|e| e == n), "fixtures/empty.json lacks stored name {n}");
+            assert!(defaults().contains_key(*n), "no parsed default for {n}");
+        }
+        for e in &embedded {
+            assert!(STORED_NAMES.contains(&e.as_str()), "fixtures/empty.json holds {e}, not a stored name");
+        }
+        let s = ClusterState::new();
+        for n in STORED_NAMES {
+            let snap = s.get(n).expect("every stored name is set");
+            assert_eq!(snap.version, 1);
+            assert!(Arc::ptr_eq(&snap.value, &defaults()[*n]), "{n} comes from the fixture");
+        }
+        assert_eq!(s.versions().len(), STORED_NAMES.len());
+        for c in COMPUTED_NAMES {
+            assert!(s.get(c).is_none(), "{c} is computed (data.rs), never stored");
+        }
+    }
+
+    #[test]
+    fn default_shapes_are_the_captured_ones() {
+        let s = ClusterState::new();
+        let get = |n: &str| s.get(n).expect("stored").value;
+        // what unmodified upstream modules index without checking (iostat, telemetry, status)
+        assert!(get("io_rate")["pg_stats_delta"]["stamp_delta"].is_string());
+        assert!(get("io_rate")["pg_stats_delta"]["stat_sum"]["num_write"].is_u64());
+        assert!(get("df")["stats"]["total_used_bytes"].is_u64());
+        assert!(get("df")["stats"]["total_bytes"].is_u64());
+        assert!(get("osd_map")["pools"].as_array().is_some_and(|p| p.is_empty()));
+        assert!(get("osd_map")["osds"].as_array().is_some_and(|p| p.is_empty()));
+        assert_eq!(get("osd_map")["require_osd_release"], "pacific");
+        assert!(get("osd_map")["fsid"].as_str().is_some_and(|f| f.len() == 36));
+        assert_eq!(get("mon_map")["mons"][0]["name"], "a");
+        assert!(get("fs_map")["filesystems"].as_array().is_some_and(|f| f.is_empty()));
+        assert!(get("pg_dump")["pg_stats_delta"]["stamp_delta"].is_string());
+        assert!(get("mon_status")["json"].as_str().is_some_and(|j| j.contains("\"quorum\"")));
+        assert!(get("config_options")["options"].as_array().is_some_and(|o| o.len() > 1000));
+        assert_eq!(get("osdmap_crush_map_text"), Arc::new(json!("")));
+    }
+
+    #[test]
+    fn captured_fixtures_load_and_computed_names_are_skipped() {
+        let s = ClusterState::new();
+        let lab: Value = serde_json::from_str(include_str!("../fixtures/lab-3osd.json")).expect("JSON");
+        let names = s.load(&lab).expect("lab-3osd.json holds stored names only");
+        assert_eq!(names.len(), STORED_NAMES.len() - 1, "all but config_options");
+        assert_eq!(s.get("osd_map").expect("set").value["osds"].as_array().map(Vec::len), Some(3));
+        assert_eq!(s.get("osd_metadata").expect("set").value.as_object().map(|m| m.len()), Some(3));
+        let names = s
+            .load(&json!({"health": {"json": "{}"}, "mgr_map": {}, "device X": {}, "osd_stats": {"osd_stats": []}}))
+            .expect("computed names are skipped");
+        assert_eq!(names, vec!["osd_stats".to_string()]);
+        assert!(s.get("health").is_none() && s.get("mgr_map").is_none());
     }
 }

@@ -246,9 +246,12 @@ impl Shared {
 
     pub(crate) fn set_module_health(&self, module: &str, checks: BTreeMap<String, HealthCheck>) {
         if let Ok(mut h) = self.health.lock() {
-            for name in h.get(module).map(|c| c.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
-                if !checks.contains_key(&name) {
-                    tracing::info!(module, check = %name, "Health check cleared: {name}");
+            if let Some(old) = h.get(module) {
+                for (name, was) in old {
+                    if !checks.contains_key(name) {
+                        // The mon's cluster-log text (conformance H5).
+                        tracing::info!(module, check = %name, "Health check cleared: {name} (was: {})", was.summary);
+                    }
                 }
             }
             if checks.is_empty() {

@@ -65,28 +65,48 @@ fn mgr_map(s: &Shared) -> Value {
                 .entries
                 .iter()
                 .map(|(n, e)| {
-                    let opts: Map<String, Value> = e.options.iter().map(|o| (o.name.clone(), o.to_json())).collect();
+                    // MgrMap::ModuleInfo keeps its options in a std::map: sorted by name
+                    let mut sorted: Vec<_> = e.options.iter().collect();
+                    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+                    let opts: Map<String, Value> = sorted.into_iter().map(|o| (o.name.clone(), o.to_json())).collect();
                     json!({"name": n, "can_run": e.info.can_run, "error_string": e.info.error_string, "module_options": opts})
                 })
                 .collect();
             (t.enabled.iter().cloned().collect(), avail)
         })
         .unwrap_or_default();
+    // Key order and always_on_modules as the stock mgr's get('mgr_map') (captured in
+    // fixtures/empty.extra.json): streamed values (active_addr, active_change) come last, and
+    // always_on_modules is keyed by release name, with the lists the Pacific mons carry for
+    // the older releases (prometheus reads `always_on_modules[release_name]`).
     json!({
         "epoch": 1,
         "active_gid": 0,
         "active_name": s.mgr_id(),
         "active_addrs": {"addrvec": []},
-        "active_addr": "",
-        "active_change": "",
         "active_mgr_features": 0,
         "available": true,
         "standbys": [],
         "modules": enabled,
         "available_modules": available,
         "services": s.services(),
-        "always_on_modules": {"16": always_on},
+        "always_on_modules": {
+            "nautilus": ALWAYS_ON_NAUTILUS,
+            "octopus": ALWAYS_ON_OCTOPUS,
+            "pacific": always_on,
+        },
         "last_failure_osd_epoch": 0,
         "active_clients": [],
+        "active_addr": "",
+        "active_change": "",
     })
 }
+
+/// The MgrMap's always-on lists for the releases before Pacific, as a Pacific 16.2.15
+/// cluster reports them (`get('mgr_map')['always_on_modules']`, captured).
+const ALWAYS_ON_NAUTILUS: &[&str] =
+    &["balancer", "crash", "devicehealth", "orchestrator_cli", "progress", "rbd_support", "status", "volumes"];
+const ALWAYS_ON_OCTOPUS: &[&str] = &[
+    "balancer", "crash", "devicehealth", "orchestrator", "pg_autoscaler", "progress", "rbd_support", "status", "telemetry",
+    "volumes",
+];

@@ -74,9 +74,15 @@ impl HealthCheck {
 }
 
 /// Parses a module's whole `set_health_checks` argument; `None` when it is not a dict (H7).
+/// A check whose info is not a dict is skipped, as Pacific does.
 pub fn checks_from_module_json(v: &Value) -> Option<BTreeMap<String, HealthCheck>> {
     let obj = v.as_object()?;
-    Some(obj.iter().map(|(k, c)| (k.clone(), HealthCheck::from_module_json(c))).collect())
+    Some(
+        obj.iter()
+            .filter(|(_, c)| c.is_object())
+            .map(|(k, c)| (k.clone(), HealthCheck::from_module_json(c)))
+            .collect(),
+    )
 }
 
 /// All checks in force, by name.
@@ -161,6 +167,8 @@ mod tests {
         let c = &checks["CONFTEST_D"];
         assert_eq!((c.severity, c.summary.as_str(), c.count, c.detail.len()), (Severity::Ok, "", 0, 0));
         assert!(checks_from_module_json(&json!([1, 2])).is_none());
+        let skipped = checks_from_module_json(&json!({"X": 5, "Y": {"summary": "y"}})).expect("dict");
+        assert_eq!(skipped.keys().collect::<Vec<_>>(), vec!["Y"]);
     }
 
     #[test]

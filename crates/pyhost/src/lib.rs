@@ -10,7 +10,7 @@ pub mod protocol;
 mod worker;
 
 pub use host::{PythonModules, PythonModulesConfig};
-pub use worker::worker_main;
+pub use worker::{worker_main, zygote_main};
 
 /// The version string modules see (`_ceph_get_version`): rmgr speaks Pacific 16.2.15.
 pub const CEPH_VERSION: &str = "ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)";

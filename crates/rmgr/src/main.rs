@@ -16,6 +16,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve::main(&args[1..]),
+        Some("worker") if args.get(1).map(String::as_str) == Some("--zygote") => {
+            ExitCode::from(u8::try_from(rmgr_pyhost::zygote_main()).unwrap_or(1))
+        }
         Some("worker") => ExitCode::from(u8::try_from(rmgr_pyhost::worker_main()).unwrap_or(1)),
         _ => client::main(&args),
     }

@@ -44,6 +44,10 @@ struct ServeArgs {
     /// restarted; 0 for no limit.
     #[arg(long, default_value = "4G", value_parser = parse_size)]
     module_memory_limit: u64,
+    /// Start every Python worker as a fresh process instead of forking it from a
+    /// preloaded zygote (slower starts, more memory; for debugging).
+    #[arg(long)]
+    no_zygote: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -132,6 +136,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         memory_limit: args.module_memory_limit,
         mgr_id: args.id.clone(),
         disabled,
+        use_zygote: !args.no_zygote,
     }));
     let core = Core::start(CoreConfig {
         mgr_id: args.id.clone(),

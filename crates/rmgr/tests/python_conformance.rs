@@ -1,12 +1,13 @@
 //! End-to-end conformance of Python modules on the real daemon: groups C–L of
 //! `shared/spec/conformance_cases.md`, with the probe modules in `tests/pymodules/`
-//! (`conftest`, `cfremote`, `cfserve`, `cfcanrun`, `cfimport`, `cfinit`), which use rmgr's
-//! own `mgr_module` (the module path has no `mgr_module.py`).
+//! (`conftest`, `cfremote`, `cfserve`, `cfcanrun`, `cfimport`, `cfinit`).
 //!
-//! Two daemons: one runs the API, dispatch, option, KV, health, notification and remote
-//! cases (conftest + cfremote enabled); the other the module-failure cases (D8–D11,
-//! L6–L9). Within a daemon the cases run in spec order (some depend on a fresh state)
-//! and every mismatch is collected, so one run reports all of them.
+//! One daemon runs the API, dispatch, option, KV, health, notification and remote cases
+//! (conftest + cfremote enabled) with rmgr's own `mgr_module`; a second runs the same
+//! cases with Debian's `mgr_module.py` first on the module path (what unmodified upstream
+//! modules use); a third the module-failure cases (D8–D11, L6–L9). Within a daemon the
+//! cases run in an order that respects their dependencies (E and G need fresh options and
+//! KV), and every mismatch is collected, so one run reports all of them.
 //!
 //! Standalone differences, asserted as rmgr behaves and said so where they occur: rmgr
 //! plays the mon too (descriptions carry FLAG_MGR, `mon_command` reaches rmgr's built-in
@@ -57,12 +58,8 @@ impl Check {
 /// One command as raw JSON over the admin socket (rmgr's extended protocol):
 /// `(rc, outb, outs)`.
 fn raw(d: &Daemon, cmd: &str) -> (i32, String, String) {
-    raw_in(d, cmd, b"")
-}
-
-fn raw_in(d: &Daemon, cmd: &str, inbuf: &[u8]) -> (i32, String, String) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let r = rt.block_on(rmgr_asok::call(&d.asok(), cmd, inbuf)).expect("admin socket call");
+    let r = rt.block_on(rmgr_asok::call(&d.asok(), cmd, b"")).expect("admin socket call");
     (r.rc, String::from_utf8_lossy(&r.outb).into_owned(), r.outs)
 }
 
@@ -70,6 +67,23 @@ fn raw_in(d: &Daemon, cmd: &str, inbuf: &[u8]) -> (i32, String, String) {
 fn json_out(d: &Daemon, words: &[&str]) -> Value {
     let out = d.ok(words);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("rmgr {words:?} printed no JSON ({e}): {out}"))
+}
+
+/// Whether the daemon log gets `line` within a few seconds (a module's log records and
+/// events are handled asynchronously to its command replies).
+fn log_has(d: &Daemon, line: &str) -> bool {
+    d.wait_for(5, || d.log().contains(line))
+}
+
+/// `health detail -f json` once `f` accepts it (or the last one after 5 s): health set by
+/// a module is an event, not part of its command's reply.
+fn health_until(d: &Daemon, mut f: impl FnMut(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    d.wait_for(5, || {
+        last = json_out(d, &["health", "detail", "-f", "json"]);
+        f(&last)
+    });
+    last
 }
 
 fn outcome(t: &str, v: Value) -> Value {
@@ -98,8 +112,20 @@ fn wait_notifies(d: &Daemon, module: &str, secs: u64, mut f: impl FnMut(&Value) 
     last
 }
 
-fn start_api_daemon() -> Daemon {
-    let d = Daemon::with_modules(&[&common::test_modules()], &[]);
+/// A module-path directory holding only Debian's `mgr_module.py` (and the `mgr_util.py`
+/// it imports): listed first, it makes the workers use Ceph's own Python layer.
+fn debian_mgr_module_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["mgr_module.py", "mgr_util.py"] {
+        std::os::unix::fs::symlink(std::path::Path::new("/usr/share/ceph/mgr").join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+fn start_api_daemon(extra_path: Option<&std::path::Path>) -> Daemon {
+    let tm = common::test_modules();
+    let paths: Vec<&std::path::Path> = extra_path.into_iter().chain([tm.as_path()]).collect();
+    let d = Daemon::with_modules(&paths, &[]);
     d.ok(&["mgr", "module", "enable", "conftest"]);
     d.ok(&["mgr", "module", "enable", "cfremote"]);
     let up = d.wait_for(30, || d.rmgr(&["conftest", "noargs"]).code == 0 && d.rmgr(&["cfremote", "notifies"]).code == 0);
@@ -109,8 +135,26 @@ fn start_api_daemon() -> Daemon {
 
 #[test]
 fn python_module_api_conformance() {
-    let d = start_api_daemon();
+    api_conformance(None);
+}
+
+/// The same cases with Debian's own `mgr_module.py` (16.2.15) instead of rmgr's: what
+/// unmodified upstream modules run on.
+#[test]
+fn python_module_api_conformance_debian_mgr_module() {
+    if !std::path::Path::new("/usr/share/ceph/mgr/mgr_module.py").exists() {
+        panic!("/usr/share/ceph/mgr/mgr_module.py is missing: install Debian's ceph-mgr (scripts/deps.sh does)");
+    }
+    let shim = debian_mgr_module_dir();
+    api_conformance(Some(shim.path()));
+}
+
+fn api_conformance(extra_path: Option<&std::path::Path>) {
+    let d = start_api_daemon(extra_path);
     let mut c = Check::default();
+    let used = d.ok(&["conftest", "whoami"]);
+    let want_dir = extra_path.map(|p| p.to_path_buf()).unwrap_or_else(|| d.data().to_path_buf());
+    c.that("mgr_module used", used.trim_end().starts_with(want_dir.to_str().unwrap()), format!("mgr_module is {used}"));
     // Options first: E needs unset options, E20 the lab's debug_mgr and pool-delete setting.
     group_e(&d, &mut c);
     group_f(&d, &mut c);
@@ -323,8 +367,8 @@ fn group_e(d: &Daemon, c: &mut Check) {
     );
     c.eq("E21", r["E21"].clone(), exc("KeyError", "option not found: no_such_option"));
     c.eq("E22", r["E22"].clone(), json!([int(1), exc("KeyError", "invalid entity: bogus")]));
-    let log = d.log();
     for (case, line) in [
+        ("E7 log", "`config set mgr mgr/conftest/o_int  abc` failed: (22) Invalid argument"),
         ("E7 log", "mon returned -22: error parsing value: strict_si_cast: unit prefix not recognized"),
         ("E8 log 11", "mon returned -22: error parsing value: Value '11' exceeds maximum 10"),
         ("E8 log 0", "mon returned -22: error parsing value: Value '0' is below minimum 1"),
@@ -332,7 +376,7 @@ fn group_e(d: &Daemon, c: &mut Check) {
         ("E10 log", "Expected option value to be integer, got 'yes'"),
         ("E11 log", "'c' is not one of the permitted values: a, b"),
     ] {
-        c.that(case, log.contains(line), format!("daemon log lacks {line:?}"));
+        c.that(case, log_has(d, line), format!("daemon log lacks {line:?}"));
     }
 }
 
@@ -353,6 +397,9 @@ fn group_f(d: &Daemon, c: &mut Check) {
     c.eq("F5", set("mgr/nomodule/opt", "1"), einval("unrecognized config option 'mgr/nomodule/opt'"));
     let r = d.rmgr(&["config", "set", "mgr", "mgr/conftest/nope", "1", "--force"]);
     c.eq("F6", r.code, 0);
+    let dump = json_out(d, &["config", "dump", "-f", "json"]);
+    let forced = dump.as_array().and_then(|a| a.iter().find(|e| e["name"] == "mgr/conftest/nope")).cloned().unwrap_or(Value::Null);
+    c.eq("F6 level", (forced["value"].clone(), forced["level"].clone()), (json!("1"), json!("unknown")));
     c.eq("F7 4", set("mgr/conftest/x/o_int", "4"), (0, String::new()));
     c.eq("F7 40", set("mgr/conftest/x/o_int", "40"), einval("error parsing value: Value '40' exceeds maximum 10"));
     let get = |name: &str| d.rmgr(&["config", "get", "mgr", name]).stdout.trim_end().to_string();
@@ -391,8 +438,9 @@ fn group_g(d: &Daemon, c: &mut Check) {
     c.eq("G6", r["G6"].clone(), exc("TypeError", "ceph_store_set() argument 2 must be str or None, not int"));
     c.eq("G7", r["G7"].clone(), json!([none(), s("")]));
     d.ok(&["config-key", "set", "mgr/conftest/extkey", "extval"]);
-    let seen = d.wait_for(2, || json_out(d, &["conftest", "kv-prefix"])["extkey"] == "extval");
-    c.that("G8", seen, "an external config-key set was not visible to get_store_prefix('') within 2 s");
+    // ~1 s on a cluster; rmgr updates the module's replica before the command returns.
+    let seen = d.wait_for(5, || json_out(d, &["conftest", "kv-prefix"])["extkey"] == "extval");
+    c.that("G8", seen, "an external config-key set was not visible to get_store_prefix('')");
 }
 
 // ---- H: health checks ---------------------------------------------------------------------
@@ -408,10 +456,11 @@ fn group_h(d: &Daemon, c: &mut Check) {
         r#"{"CONFTEST_A": {"severity": "warning", "summary": "a is bad", "count": 3, "detail": ["d1", "d2"]},
             "CONFTEST_B": {"severity": "error", "summary": "b is worse", "detail": []},
             "CONFTEST_C": {"severity": "info", "summary": "c?"},
-            "CONFTEST_D": {"summary": 5, "count": "x", "detail": "notalist", "bogus": 1}}"#,
+            "CONFTEST_D": {"summary": 5, "count": "x", "detail": "notalist", "bogus": 1},
+            "CONFTEST_E": 5}"#,
     );
     c.eq("H1-H4 call", r, none());
-    let h = json_out(d, &["health", "detail", "-f", "json"]);
+    let h = health_until(d, |h| conftest_checks(h).as_object().is_some_and(|o| o.len() == 4));
     let checks = conftest_checks(&h);
     c.eq(
         "H1",
@@ -430,23 +479,25 @@ fn group_h(d: &Daemon, c: &mut Check) {
         checks["CONFTEST_D"].clone(),
         json!({"severity": "HEALTH_OK", "summary": {"message": "", "count": 0}, "detail": [], "muted": false}),
     );
+    // ceph_module_api.md §7.5: an entry whose info is not a dict is skipped.
+    c.that("7.5 non-dict info", checks.get("CONFTEST_E").is_none(), format!("checks: {checks}"));
     let text = d.ok(&["health", "detail"]);
     c.that("H1 text", text.contains("[WRN] CONFTEST_A: a is bad\n    d1\n    d2\n"), format!("health detail:\n{text}"));
     c.that("H3 text", text.contains("[OK] CONFTEST_C: c?\n"), format!("health detail:\n{text}"));
 
     set(r#"{"CONFTEST_A": {"severity": "warning", "summary": "only a"}}"#);
-    let checks = conftest_checks(&json_out(d, &["health", "detail", "-f", "json"]));
+    let checks = conftest_checks(&health_until(d, |h| conftest_checks(h).as_object().is_some_and(|o| o.len() == 1)));
     c.eq("H5", checks.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()), Some(vec!["CONFTEST_A".to_string()]));
     c.eq("H5 summary", checks["CONFTEST_A"]["summary"]["message"].clone(), json!("only a"));
     let line = "Health check cleared: CONFTEST_B (was: b is worse)";
-    c.that("H5 log", d.log().contains(line), format!("daemon log lacks {line:?}"));
+    c.that("H5 log", log_has(d, line), format!("daemon log lacks {line:?}"));
 
     set("{}");
-    c.eq("H6", conftest_checks(&json_out(d, &["health", "detail", "-f", "json"])), json!({}));
+    c.eq("H6", conftest_checks(&health_until(d, |h| conftest_checks(h) == json!({}))), json!({}));
 
     set(r#"{"CONFTEST_A": {"severity": "warning", "summary": "a again"}}"#);
     c.eq("H7 call", set("[1, 2]"), none());
-    let checks = conftest_checks(&json_out(d, &["health", "detail", "-f", "json"]));
+    let checks = conftest_checks(&health_until(d, |h| h["checks"]["CONFTEST_A"]["summary"]["message"] == "a again"));
     c.eq("H7", checks["CONFTEST_A"]["summary"]["message"].clone(), json!("a again"));
     set("{}");
 }
@@ -475,6 +526,9 @@ fn group_i(d: &Daemon, c: &mut Check) {
     c.eq("I4 call", r["type"].clone(), json!("list"));
     let v = wait_notifies(d, "conftest", 10, |v| has_notify(v, "command", &json!("")));
     c.that("I4", has_notify(&v, "command", &json!("")), format!("conftest saw {v}"));
+    // …and with the sender's tag for send_command (conftest send-raw uses the tag 'raw').
+    let v = wait_notifies(d, "conftest", 10, |v| has_notify(v, "command", &json!("raw")));
+    c.that("I4 tag", has_notify(&v, "command", &json!("raw")), format!("conftest saw {v}"));
 
     // I5: service_map is never delivered.
     let sm = d.data().join("service_map.json");
@@ -499,7 +553,7 @@ fn group_i(d: &Daemon, c: &mut Check) {
     let v = json_out(d, &["cfremote", "notifies"]);
     c.eq("I6", v["notifies"].clone(), json!([]));
     let line = "Module cfremote has missing NOTIFY_TYPES member";
-    c.that("I6 log", d.log().contains(line), format!("daemon log lacks {line:?}"));
+    c.that("I6 log", log_has(d, line), format!("daemon log lacks {line:?}"));
 }
 
 // ---- J: cross-module calls ----------------------------------------------------------------
@@ -574,11 +628,11 @@ fn group_k(d: &Daemon, c: &mut Check) {
     c.eq("K17", r["K17"].clone(), json!([none(), none()]));
     c.eq("K18", r["K18"].clone(), none());
     c.eq("K19", r["K19"].clone(), none());
-    let ok = d.wait_for(5, || d.log().contains("log_channel(cluster) log [WRN] : conftest cluster log message"));
+    let ok = log_has(d, "log_channel(cluster) log [WRN] : conftest cluster log message");
     c.that("K19 log", ok, "daemon log lacks the cluster-log line");
     // K20 (debug_mgr is 20 since group E, no log_level): a debug record reaches the log.
     d.ok(&["conftest", "log-debug", "k20-marker"]);
-    let ok = d.wait_for(5, || d.log().contains("[conftest DEBUG root] k20-marker"));
+    let ok = log_has(d, "[conftest DEBUG root] k20-marker");
     c.that("K20", ok, "daemon log lacks '[conftest DEBUG root] k20-marker'");
 }
 
@@ -599,6 +653,9 @@ fn group_l_texts(d: &Daemon, c: &mut Check) {
     c.eq("L4", run(&["mgr", "module", "enable", "conftest"]), (0, "module 'conftest' is already enabled".into()));
     c.eq("L5", run(&["mgr", "module", "disable", "zabbix"]), (0, "module 'zabbix' is already disabled".into()));
     c.eq("L5 nonexist", run(&["mgr", "module", "disable", "nonexist"]), (0, "module 'nonexist' is already disabled".into()));
+    // 3.1: JSON-pretty even without -f.
+    let pretty = d.ok(&["mgr", "module", "ls"]);
+    c.that("3.1 ls format", pretty.starts_with("{\n") && serde_json::from_str::<Value>(&pretty).is_ok(), format!("mgr module ls printed {pretty:.80}"));
     let ls = json_out(d, &["mgr", "module", "ls", "-f", "json"]);
     c.eq(
         "L11",
@@ -640,6 +697,17 @@ fn module_failure_conformance() {
     c.eq("L7 cfcanrun", entry("cfcanrun"), json!([false, "missing libfoo"]));
     c.eq("L7 cfimport", entry("cfimport"), json!([false, "No module named 'nonexistent_dependency_xyz'"]));
     c.eq("L7 cfserve", entry("cfserve"), json!([true, ""]));
+    // 5.2: ModuleOption as advertised (conftest is available and disabled here).
+    let conftest = ls["disabled_modules"].as_array().and_then(|a| a.iter().find(|m| m["name"] == "conftest")).cloned().unwrap_or(Value::Null);
+    c.eq(
+        "5.2 o_int",
+        conftest["module_options"]["o_int"].clone(),
+        json!({"name": "o_int", "type": "int", "level": "advanced", "flags": 0, "default_value": "5", "min": "1", "max": "10", "enum_allowed": [], "desc": "", "long_desc": "", "tags": [], "see_also": []}),
+    );
+    let ltc = &conftest["module_options"]["log_to_cluster"];
+    c.eq("5.2 log_to_cluster", (ltc["type"].clone(), ltc["flags"].clone(), ltc["default_value"].clone()), (json!("bool"), json!(1), json!("False")));
+    c.eq("5.2 o_enum", conftest["module_options"]["o_enum"]["enum_allowed"].clone(), json!(["a", "b"]));
+    c.eq("5.2 o_untyped", conftest["module_options"]["o_untyped"]["type"].clone(), json!("str"));
 
     d.ok(&["mgr", "module", "enable", "cfinit"]);
     d.ok(&["mgr", "module", "enable", "cfcanrun", "--force"]);
@@ -673,7 +741,7 @@ fn module_failure_conformance() {
         c.that("L8 text", text.contains(line), format!("health detail lacks {line:?}:\n{text}"));
     }
     let line = "Unhandled exception from module 'cfserve' while running on mgr.x: serve boom";
-    c.that("L8 cluster log", d.log().contains(line), format!("daemon log lacks {line:?}"));
+    c.that("L8 cluster log", log_has(&d, line), format!("daemon log lacks {line:?}"));
 
     // D9/L9: a module whose constructor raised: ENOTSUP, and no MGR_MODULE_* check.
     let want9 = (-95, String::new(), "Module 'cfinit' is not enabled/loaded (required by command 'cfinit ping'): use `ceph mgr module enable cfinit` to enable it".to_string());

@@ -28,6 +28,8 @@ pub struct PythonModulesConfig {
     pub mgr_id: String,
     /// Module names never loaded (`mgr_disabled_modules`).
     pub disabled: Vec<String>,
+    /// Fork workers from a preloaded zygote (shared memory, fast starts).
+    pub use_zygote: bool,
 }
 
 pub struct PythonModules {
@@ -47,6 +49,8 @@ impl PythonModules {
                 stop_grace: c.stop_grace,
                 memory_limit: c.memory_limit,
                 perf: super::perf::PerfQueries::default(),
+                zygote: std::sync::Mutex::new(None),
+                use_zygote: c.use_zygote,
             }),
             mgr_id: c.mgr_id,
             disabled: c.disabled,
@@ -87,11 +91,10 @@ impl PythonModules {
 fn probe_module(cfg: &HostConfig, mgr_id: &str, name: &str) -> Result<LoadReport, String> {
     let (mut parent, child) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
     let child_fd: std::os::fd::OwnedFd = child.into();
-    let envs = [("RMGR_PYTHON_PATH", cfg.python_path.to_string_lossy().to_string())];
     // Discovery runs before the daemon serves anything: a blocking probe is fine, but the
-    // spawn helper is tokio's, so give it a small runtime of its own.
+    // process helpers are tokio's, so give it a small runtime of its own.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let mut child_proc = rt.block_on(async { super::ffi::spawn_worker(&cfg.exe, name, &envs, &child_fd) }).map_err(|e| format!("cannot start a probe worker: {e}"))?;
+    let mut child_proc = rt.block_on(async { cfg.launch(name, &child_fd) }).map_err(|e| format!("cannot start a probe worker: {e}"))?;
     drop(child_fd);
     let init = Frame::Init {
         module: name.to_string(),
@@ -129,10 +132,7 @@ fn probe_module(cfg: &HostConfig, mgr_id: &str, name: &str) -> Result<LoadReport
     };
     drop(parent);
     rt.block_on(async {
-        if tokio::time::timeout(Duration::from_secs(5), child_proc.wait()).await.is_err() {
-            let _ = child_proc.start_kill();
-            let _ = child_proc.wait().await;
-        }
+        let _ = child_proc.reap(Duration::from_secs(5)).await;
     });
     result
 }

@@ -211,14 +211,23 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
         Err(e) => return Exit::Crashed(format!("cannot create the worker socket: {e}")),
     };
     let child_fd: OwnedFd = child.into();
-    let envs = [("RMGR_PYTHON_PATH", inner.cfg.python_path.to_string_lossy().to_string())];
-    let mut proc = match ffi::spawn_worker(&inner.cfg.exe, &inner.name, &envs, &child_fd) {
-        Ok(p) => p,
+    let launched = {
+        let (cfg, name) = (inner.cfg.clone(), inner.name.clone());
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let _rt = handle.enter();
+            let r = cfg.launch(&name, &child_fd);
+            drop(child_fd);
+            r
+        })
+        .await
+    };
+    let mut proc = match launched {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return Exit::Crashed(format!("cannot start the worker: {e}")),
         Err(e) => return Exit::Crashed(format!("cannot start the worker: {e}")),
     };
-    drop(child_fd);
-    let pid = proc.id().unwrap_or(0);
-    forward_output(&inner.name, proc.stdout.take(), proc.stderr.take());
+    let pid = proc.pid();
     if parent.set_nonblocking(true).is_err() {
         return Exit::Crashed("cannot set up the worker socket".into());
     }
@@ -328,13 +337,7 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
     if let Ok(mut l) = inner.link.lock() {
         *l = None;
     }
-    let status = match tokio::time::timeout(Duration::from_secs(5), proc.wait()).await {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = proc.start_kill();
-            proc.wait().await
-        }
-    };
+    let status = proc.reap(Duration::from_secs(5)).await;
     writer.abort();
     let reason = inner
         .kill_reason
@@ -353,7 +356,7 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
 }
 
 /// The worker's stdout/stderr (a module's `print()`, Python's own warnings) go to the log.
-fn forward_output(module: &str, out: Option<tokio::process::ChildStdout>, err: Option<tokio::process::ChildStderr>) {
+pub(crate) fn forward_output(module: &str, out: Option<tokio::process::ChildStdout>, err: Option<tokio::process::ChildStderr>) {
     if let Some(out) = out {
         let m = module.to_string();
         tokio::spawn(async move {

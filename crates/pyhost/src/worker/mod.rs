@@ -7,5 +7,7 @@ mod ffi;
 mod maps;
 mod run;
 mod state;
+mod zygote;
 
 pub use run::worker_main;
+pub use zygote::zygote_main;

@@ -39,6 +39,17 @@ pub fn worker_main() -> i32 {
             return 2;
         }
     };
+    init_python();
+    serve_on(sock)
+}
+
+pub(crate) fn init_python() {
+    pyo3::append_to_inittab!(ceph_module);
+    pyo3::prepare_freethreaded_python();
+}
+
+/// Runs one module on an already initialised interpreter, talking to the core on `sock`.
+pub(crate) fn serve_on(sock: UnixStream) -> i32 {
     let mut reader = match sock.try_clone() {
         Ok(r) => r,
         Err(e) => {
@@ -56,9 +67,6 @@ pub fn worker_main() -> i32 {
     };
     let (module, mgr_id, module_path, mode, replica) = init;
     let st = WorkerState::new(Conn::new(sock), module.clone(), mgr_id, replica);
-
-    pyo3::append_to_inittab!(ceph_module);
-    pyo3::prepare_freethreaded_python();
 
     let loaded = Python::with_gil(|py| load(py, &st, &module_path, mode));
     let (report, classes) = match loaded {

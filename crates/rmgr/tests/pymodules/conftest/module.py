@@ -145,6 +145,12 @@ class Module(MgrModule):
             return HandleCommandResult()
         return HandleCommandResult(stdout=_dumps(_outcome(lambda: CLICommand('conftest tuple')(f) and None)))
 
+    @CLIReadCommand('conftest whoami')
+    def _whoami(self) -> HandleCommandResult:
+        """Where this worker's mgr_module comes from"""
+        import mgr_module
+        return HandleCommandResult(stdout=mgr_module.__file__)
+
     @CLIReadCommand('conftest commands')
     def _commands(self) -> HandleCommandResult:
         """This class's COMMANDS as the daemon read them"""
