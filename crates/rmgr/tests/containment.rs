@@ -39,7 +39,7 @@ fn fault(d: &Daemon, words: &[&str], code: i32, text: &str) {
 
 #[test]
 fn faults_are_contained_and_the_module_restarts() {
-    let d = Daemon::with_modules(&[&common::test_modules()], &["--command-timeout", "3", "--module-memory-limit", "400M"]);
+    let d = Daemon::with_modules(&[&common::test_modules()], &["--command-timeout", "3", "--module-memory-limit", "300M"]);
     d.ok(&["mgr", "module", "enable", "crashy"]);
     d.ok(&["mgr", "module", "enable", "peer"]);
     assert!(d.wait_for(30, || pid_of(&d).is_some()), "crashy starts");

@@ -41,6 +41,9 @@ pub(crate) struct Inner {
     start_failure: Mutex<Option<String>>,
     kill_reason: Mutex<Option<String>>,
     stopping: AtomicBool,
+    /// Whether the current worker has constructed its module (`Started`); commands that
+    /// arrive before wait for it instead of racing the constructor.
+    phase: tokio::sync::watch::Sender<Phase>,
     stop_notify: Notify,
     done: Notify,
     finished: AtomicBool,
@@ -48,6 +51,13 @@ pub(crate) struct Inner {
 
 pub(crate) struct PyWorker {
     inner: Arc<Inner>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Starting,
+    Ready,
+    Down,
 }
 
 enum Exit {
@@ -70,6 +80,7 @@ impl PyWorker {
             start_failure: Mutex::new(None),
             kill_reason: Mutex::new(None),
             stopping: AtomicBool::new(false),
+            phase: tokio::sync::watch::channel(Phase::Starting).0,
             stop_notify: Notify::new(),
             done: Notify::new(),
             finished: AtomicBool::new(false),
@@ -255,6 +266,7 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
     if let Ok(mut k) = inner.kill_reason.lock() {
         *k = None;
     }
+    inner.phase.send_replace(Phase::Starting);
     if let Ok(mut l) = inner.link.lock() {
         // Not yet serving commands: the link carries only the pid until `Started`.
         *l = Some(Link { tx: tx.clone(), pid });
@@ -303,6 +315,7 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
                 }
                 Frame::Started { error: None } => {
                     ready.store(true, Ordering::Relaxed);
+                    inner.phase.send_replace(Phase::Ready);
                     inner.ctx.set_host_problem(None);
                     tracing::info!(module = %inner.name, pid, "worker running");
                 }
@@ -337,6 +350,7 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
     if let Ok(mut l) = inner.link.lock() {
         *l = None;
     }
+    inner.phase.send_replace(Phase::Down);
     let status = proc.reap(Duration::from_secs(5)).await;
     writer.abort();
     let reason = inner
@@ -391,6 +405,15 @@ impl RunningModule for PyWorker {
                 );
             }
             let timeout = inner.cfg.command_timeout;
+            // A command that arrives while the module is being constructed waits for it.
+            let mut phase = inner.phase.subscribe();
+            let _ = tokio::time::timeout(timeout, phase.wait_for(|p| *p != Phase::Starting)).await;
+            if inner.start_failure.lock().ok().is_some_and(|s| s.is_some()) {
+                return CommandReply::err(
+                    errno::EOPNOTSUPP,
+                    format!("Module '{name}' is not enabled/loaded (required by command '{prefix}'): use `ceph mgr module enable {name}` to enable it"),
+                );
+            }
             let inbuf = String::from_utf8_lossy(&inbuf).into_owned();
             let r = inner.request(|id| Frame::Command { id, cmd: Value::Object(cmd), inbuf }, timeout).await;
             match r {

@@ -325,12 +325,27 @@ fn run(st: Arc<WorkerState>, mut reader: UnixStream, mut decoder: Decoder, class
         });
     }
     drop(jobs_tx);
+    // Commands, notifications and config_notify run one at a time on the module's
+    // finisher thread, named as Pacific names it; `serve` runs beside it.
     let finisher_name: String = format!("m-fin-{}", st.module).chars().take(15).collect();
-    let _ = finisher_name;
+    let finisher = std::thread::Builder::new().name(finisher_name).spawn(move || finish(&st, &instance, jobs_rx, &backlog, serve));
+    match finisher {
+        Ok(t) => t.join().unwrap_or(1),
+        Err(_) => 1,
+    }
+}
+
+fn finish(
+    st: &Arc<WorkerState>,
+    instance: &Arc<PyObject>,
+    jobs_rx: std::sync::mpsc::Receiver<Job>,
+    backlog: &Arc<AtomicUsize>,
+    serve: std::io::Result<std::thread::JoinHandle<()>>,
+) -> i32 {
     for job in jobs_rx {
         match job {
             Job::Command { id, cmd, inbuf } => {
-                let result = Python::with_gil(|py| run_command(py, &instance, &cmd, &inbuf));
+                let result = Python::with_gil(|py| run_command(py, instance, &cmd, &inbuf));
                 let _ = st.conn.send(&Frame::Reply { id, result: CallResult::ok(json!(result)) });
             }
             Job::Notify { notify_type, notify_id } => {
@@ -338,19 +353,19 @@ fn run(st: Arc<WorkerState>, mut reader: UnixStream, mut decoder: Decoder, class
                 Python::with_gil(|py| {
                     let id = to_py(py, &notify_id).unwrap_or_else(|_| py.None());
                     if let Err(e) = instance.bind(py).call_method1("notify", (notify_type.as_str(), id)) {
-                        log(&st, &format!("notify({notify_type}) raised: {}", format_exc(py, &e)));
+                        log(st, &format!("notify({notify_type}) raised: {}", format_exc(py, &e)));
                     }
                 });
             }
             Job::ConfigNotify => Python::with_gil(|py| {
                 if let Err(e) = instance.bind(py).call_method0("_config_notify") {
-                    log(&st, &format!("config_notify raised: {}", format_exc(py, &e)));
+                    log(st, &format!("config_notify raised: {}", format_exc(py, &e)));
                 }
             }),
             Job::Shutdown => {
                 Python::with_gil(|py| {
                     if let Err(e) = instance.bind(py).call_method0("shutdown") {
-                        log(&st, &format!("shutdown raised: {}", format_exc(py, &e)));
+                        log(st, &format!("shutdown raised: {}", format_exc(py, &e)));
                     }
                 });
                 if let Ok(t) = serve {

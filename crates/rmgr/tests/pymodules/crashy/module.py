@@ -42,7 +42,7 @@ class Crashy(MgrModule):
         for _ in range(mib):
             self.hoard.append(bytearray(1 << 20))
             # Give the daemon's memory check a chance to see the growth.
-            time.sleep(0.005)
+            time.sleep(0.001)
         return HandleCommandResult(stdout=f'holding {len(self.hoard)} MiB')
 
     @CLICommand('crashy kv', perm='rw')
