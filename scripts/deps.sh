@@ -2,7 +2,8 @@
 # Installs the Debian packages rmgr's build and tests need, when any is missing.
 # Idempotent; needs root (or sudo) only when something has to be installed.
 set -euo pipefail
-pkgs=(ceph-common python3-ceph-argparse libpython3-dev pkg-config)
+# ceph-mgr: Debian's modules and mgr_module.py, run unmodified by the tests.
+pkgs=(ceph-common ceph-mgr python3-ceph-argparse libpython3-dev pkg-config python3-pytest python3-cryptography)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,5 +8,9 @@ scripts/deps.sh
 export PYO3_PYTHON=/usr/bin/python3
 # A daemon's own keyring/config must not be overridden by the caller's environment.
 unset CEPH_ARGS CEPH_KEYRING CEPH_CONF
-cargo test --workspace --all-targets --no-fail-fast
-cargo test --workspace --doc
+status=0
+cargo test --workspace --all-targets --no-fail-fast || status=$?
+cargo test --workspace --doc || status=$?
+# rmgr's own mgr_module package, including its differential test against Debian's.
+/usr/bin/python3 -m pytest python/tests -q -p no:cacheprovider || status=$?
+exit $status

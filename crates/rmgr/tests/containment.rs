@@ -64,3 +64,22 @@ fn faults_are_contained_and_the_module_restarts() {
     let log = d.log();
     assert!(log.contains("restarting in"), "the log records the back-off");
 }
+
+/// A PyO3-built package (Debian's `cryptography`) imports and works inside a module: each
+/// worker has a whole interpreter of its own, where Pacific's sub-interpreters fail.
+#[test]
+fn pyo3_built_packages_import_in_modules() {
+    let d = Daemon::with_modules(&[&common::test_modules()], &[]);
+    d.ok(&["mgr", "module", "enable", "cryptouser"]);
+    let out = d.ok(&["cryptouser", "digest", "rmgr"]);
+    assert_eq!(out.trim(), sha256_hex(b"rmgr"));
+    assert_eq!(d.ok(&["cryptouser", "fernet"]).trim(), "rmgr");
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import hashlib,sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())", std::str::from_utf8(data).unwrap()])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
