@@ -9,7 +9,12 @@ fn main() {
     let dir = manifest.join("../../python");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "py")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "py"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     let mut out = String::from("/// rmgr's own Python package: (file name, contents).\npub const PYTHON_FILES: &[(&str, &str)] = &[\n");
@@ -17,7 +22,11 @@ fn main() {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let abs = f.canonicalize().unwrap_or_else(|_| f.clone());
-        let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            abs.display().to_string()
+        );
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("python_files.rs");

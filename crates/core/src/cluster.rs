@@ -23,12 +23,16 @@ pub struct Snapshot {
 /// in Pacific).
 pub fn notify_type_for(data: &str) -> Option<&'static str> {
     match data {
-        "osd_map" | "osd_map_tree" | "osd_map_crush" | "osd_metadata" | "osdmap_crush_map_text" => Some("osd_map"),
+        "osd_map" | "osd_map_tree" | "osd_map_crush" | "osd_metadata" | "osdmap_crush_map_text" => {
+            Some("osd_map")
+        }
         "mon_map" | "mon_status" => Some("mon_map"),
         "fs_map" | "mds_metadata" => Some("fs_map"),
         "health" => Some("health"),
-        "pg_summary" | "pg_status" | "pg_dump" | "pg_stats" | "pool_stats" | "osd_stats" | "df" | "io_rate"
-        | "osd_pool_stats" | "osd_ping_times" | "pg_progress" | "active_clean_pgs" => Some("pg_summary"),
+        "pg_summary" | "pg_status" | "pg_dump" | "pg_stats" | "pool_stats" | "osd_stats" | "df"
+        | "io_rate" | "osd_pool_stats" | "osd_ping_times" | "pg_progress" | "active_clean_pgs" => {
+            Some("pg_summary")
+        }
         _ => None,
     }
 }
@@ -37,15 +41,44 @@ pub fn notify_type_for(data: &str) -> Option<&'static str> {
 /// `health_metrics` (`get_daemon_health_metrics()`). Exactly the names of the embedded
 /// default fixture (`fixtures/empty.json` + `fixtures/config_options.json`).
 pub const STORED_NAMES: &[&str] = &[
-    "fs_map", "osdmap_crush_map_text", "osd_map", "osd_map_tree", "osd_map_crush", "config_options",
-    "mon_map", "service_map", "osd_metadata", "mds_metadata", "pg_summary", "pg_status", "pg_dump",
-    "devices", "io_rate", "df", "pg_stats", "pool_stats", "osd_stats", "osd_ping_times", "osd_pool_stats",
-    "mon_status", "active_clean_pgs", "modified_config_options", "pg_progress", "health_metrics",
+    "fs_map",
+    "osdmap_crush_map_text",
+    "osd_map",
+    "osd_map_tree",
+    "osd_map_crush",
+    "config_options",
+    "mon_map",
+    "service_map",
+    "osd_metadata",
+    "mds_metadata",
+    "pg_summary",
+    "pg_status",
+    "pg_dump",
+    "devices",
+    "io_rate",
+    "df",
+    "pg_stats",
+    "pool_stats",
+    "osd_stats",
+    "osd_ping_times",
+    "osd_pool_stats",
+    "mon_status",
+    "active_clean_pgs",
+    "modified_config_options",
+    "pg_progress",
+    "health_metrics",
 ];
 
 /// `get()` names rmgr computes from its own state (data.rs), never stored: a captured
 /// fixture may hold them (the stock mgr serves them too); [`ClusterState::load`] skips them.
-pub const COMPUTED_NAMES: &[&str] = &["health", "mgr_map", "mgr_ips", "have_local_config_map", "pg_ready", "config"];
+pub const COMPUTED_NAMES: &[&str] = &[
+    "health",
+    "mgr_map",
+    "mgr_ips",
+    "have_local_config_map",
+    "pg_ready",
+    "config",
+];
 
 /// Whether a fixture key is one rmgr computes itself (see [`COMPUTED_NAMES`]; also
 /// `device <devid>`, looked up in `devices`).
@@ -108,7 +141,12 @@ pub fn default_value(name: &str) -> Option<Arc<Value>> {
     if !STORED_NAMES.contains(&name) {
         return None;
     }
-    Some(defaults().get(name).cloned().unwrap_or_else(|| Arc::new(fallback_shape(name))))
+    Some(
+        defaults()
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(fallback_shape(name))),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +175,8 @@ impl ClusterState {
                 }
             }
         }
-        s.next_version.store(2, std::sync::atomic::Ordering::Relaxed);
+        s.next_version
+            .store(2, std::sync::atomic::Ordering::Relaxed);
         s
     }
 
@@ -146,7 +185,10 @@ impl ClusterState {
     }
 
     pub fn versions(&self) -> BTreeMap<String, u64> {
-        self.data.read().map(|d| d.iter().map(|(k, s)| (k.clone(), s.version)).collect()).unwrap_or_default()
+        self.data
+            .read()
+            .map(|d| d.iter().map(|(k, s)| (k.clone(), s.version)).collect())
+            .unwrap_or_default()
     }
 
     /// Replaces one data name; returns its new version.
@@ -154,9 +196,17 @@ impl ClusterState {
         if !STORED_NAMES.contains(&name) {
             return Err(StateError::UnknownName(name.to_string()));
         }
-        let v = self.next_version.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let v = self
+            .next_version
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut d) = self.data.write() {
-            d.insert(name.to_string(), Snapshot { version: v, value: Arc::new(value) });
+            d.insert(
+                name.to_string(),
+                Snapshot {
+                    version: v,
+                    value: Arc::new(value),
+                },
+            );
         }
         Ok(v)
     }
@@ -193,14 +243,22 @@ mod tests {
         assert_eq!(s.get("osd_map").expect("set").value["epoch"], 5);
         assert!(s.set("bogus", json!({})).is_err());
         assert!(s.load(&json!({"osd_map": {}, "nope": 1})).is_err());
-        assert_eq!(s.get("osd_map").expect("kept").value["epoch"], 5, "a bad fixture changes nothing");
+        assert_eq!(
+            s.get("osd_map").expect("kept").value["epoch"],
+            5,
+            "a bad fixture changes nothing"
+        );
         assert_eq!(notify_type_for("osd_map_tree"), Some("osd_map"));
         assert_eq!(notify_type_for("service_map"), None);
     }
 
     fn fixture_names(text: &str) -> Vec<String> {
         let v: Value = serde_json::from_str(text).expect("fixture is JSON");
-        v.as_object().expect("fixture is an object").keys().cloned().collect()
+        v.as_object()
+            .expect("fixture is an object")
+            .keys()
+            .cloned()
+            .collect()
     }
 
     #[test]
@@ -208,21 +266,33 @@ mod tests {
         let mut embedded = fixture_names(EMPTY_FIXTURE);
         embedded.push("config_options".to_string());
         for n in STORED_NAMES {
-            assert!(embedded.iter().any(|e| e == n), "fixtures/empty.json lacks stored name {n}");
+            assert!(
+                embedded.iter().any(|e| e == n),
+                "fixtures/empty.json lacks stored name {n}"
+            );
             assert!(defaults().contains_key(*n), "no parsed default for {n}");
         }
         for e in &embedded {
-            assert!(STORED_NAMES.contains(&e.as_str()), "fixtures/empty.json holds {e}, not a stored name");
+            assert!(
+                STORED_NAMES.contains(&e.as_str()),
+                "fixtures/empty.json holds {e}, not a stored name"
+            );
         }
         let s = ClusterState::new();
         for n in STORED_NAMES {
             let snap = s.get(n).expect("every stored name is set");
             assert_eq!(snap.version, 1);
-            assert!(Arc::ptr_eq(&snap.value, &defaults()[*n]), "{n} comes from the fixture");
+            assert!(
+                Arc::ptr_eq(&snap.value, &defaults()[*n]),
+                "{n} comes from the fixture"
+            );
         }
         assert_eq!(s.versions().len(), STORED_NAMES.len());
         for c in COMPUTED_NAMES {
-            assert!(s.get(c).is_none(), "{c} is computed (data.rs), never stored");
+            assert!(
+                s.get(c).is_none(),
+                "{c} is computed (data.rs), never stored"
+            );
         }
     }
 
@@ -235,26 +305,55 @@ mod tests {
         assert!(get("io_rate")["pg_stats_delta"]["stat_sum"]["num_write"].is_u64());
         assert!(get("df")["stats"]["total_used_bytes"].is_u64());
         assert!(get("df")["stats"]["total_bytes"].is_u64());
-        assert!(get("osd_map")["pools"].as_array().is_some_and(|p| p.is_empty()));
-        assert!(get("osd_map")["osds"].as_array().is_some_and(|p| p.is_empty()));
+        assert!(get("osd_map")["pools"]
+            .as_array()
+            .is_some_and(|p| p.is_empty()));
+        assert!(get("osd_map")["osds"]
+            .as_array()
+            .is_some_and(|p| p.is_empty()));
         assert_eq!(get("osd_map")["require_osd_release"], "pacific");
-        assert!(get("osd_map")["fsid"].as_str().is_some_and(|f| f.len() == 36));
+        assert!(get("osd_map")["fsid"]
+            .as_str()
+            .is_some_and(|f| f.len() == 36));
         assert_eq!(get("mon_map")["mons"][0]["name"], "a");
-        assert!(get("fs_map")["filesystems"].as_array().is_some_and(|f| f.is_empty()));
+        assert!(get("fs_map")["filesystems"]
+            .as_array()
+            .is_some_and(|f| f.is_empty()));
         assert!(get("pg_dump")["pg_stats_delta"]["stamp_delta"].is_string());
-        assert!(get("mon_status")["json"].as_str().is_some_and(|j| j.contains("\"quorum\"")));
-        assert!(get("config_options")["options"].as_array().is_some_and(|o| o.len() > 1000));
+        assert!(get("mon_status")["json"]
+            .as_str()
+            .is_some_and(|j| j.contains("\"quorum\"")));
+        assert!(get("config_options")["options"]
+            .as_array()
+            .is_some_and(|o| o.len() > 1000));
         assert_eq!(get("osdmap_crush_map_text"), Arc::new(json!("")));
     }
 
     #[test]
     fn captured_fixtures_load_and_computed_names_are_skipped() {
         let s = ClusterState::new();
-        let lab: Value = serde_json::from_str(include_str!("../fixtures/lab-3osd.json")).expect("JSON");
+        let lab: Value =
+            serde_json::from_str(include_str!("../fixtures/lab-3osd.json")).expect("JSON");
         let names = s.load(&lab).expect("lab-3osd.json holds stored names only");
-        assert_eq!(names.len(), STORED_NAMES.len() - 1, "all but config_options");
-        assert_eq!(s.get("osd_map").expect("set").value["osds"].as_array().map(Vec::len), Some(3));
-        assert_eq!(s.get("osd_metadata").expect("set").value.as_object().map(|m| m.len()), Some(3));
+        assert_eq!(
+            names.len(),
+            STORED_NAMES.len() - 1,
+            "all but config_options"
+        );
+        assert_eq!(
+            s.get("osd_map").expect("set").value["osds"]
+                .as_array()
+                .map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(
+            s.get("osd_metadata")
+                .expect("set")
+                .value
+                .as_object()
+                .map(|m| m.len()),
+            Some(3)
+        );
         let names = s
             .load(&json!({"health": {"json": "{}"}, "mgr_map": {}, "device X": {}, "osd_stats": {"osd_stats": []}}))
             .expect("computed names are skipped");

@@ -18,11 +18,18 @@ impl ConfigDb {
             .into_iter()
             .map(|e| ((e.who, e.name), e.value))
             .collect();
-        Ok(ConfigDb { store, cache: RwLock::new(cache) })
+        Ok(ConfigDb {
+            store,
+            cache: RwLock::new(cache),
+        })
     }
 
     pub(crate) fn get(&self, who: &str, name: &str) -> Option<String> {
-        self.cache.read().ok()?.get(&(who.to_string(), name.to_string())).cloned()
+        self.cache
+            .read()
+            .ok()?
+            .get(&(who.to_string(), name.to_string()))
+            .cloned()
     }
 
     /// The value seen by daemon `mgr.<id>`: its own section, then `mgr`, then `global`.

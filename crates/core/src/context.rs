@@ -88,7 +88,11 @@ pub struct ModuleContext {
 
 impl ModuleContext {
     pub(crate) fn new(shared: Arc<Shared>, module: &str) -> Self {
-        ModuleContext { shared, module: Arc::from(module), stop: Arc::new(StopSignal::default()) }
+        ModuleContext {
+            shared,
+            module: Arc::from(module),
+            stop: Arc::new(StopSignal::default()),
+        }
     }
 
     pub fn module_name(&self) -> &str {
@@ -107,7 +111,9 @@ impl ModuleContext {
 
     /// Sleeps up to `timeout`; returns true as soon as the module is asked to stop.
     pub fn wait_stop(&self, timeout: Duration) -> bool {
-        let Ok(guard) = self.stop.stopping.lock() else { return true };
+        let Ok(guard) = self.stop.stopping.lock() else {
+            return true;
+        };
         match self.stop.cv.wait_timeout_while(guard, timeout, |s| !*s) {
             Ok((g, _)) => *g,
             Err(_) => true,
@@ -135,10 +141,12 @@ impl ModuleContext {
     // ---- options ---------------------------------------------------------------------
 
     fn declared(&self, key: &str) -> Result<ModuleOption, OptionAccessError> {
-        self.shared.module_option(&self.module, key).ok_or_else(|| OptionAccessError::Undeclared {
-            module: "Module".to_string(),
-            key: key.to_string(),
-        })
+        self.shared
+            .module_option(&self.module, key)
+            .ok_or_else(|| OptionAccessError::Undeclared {
+                module: "Module".to_string(),
+                key: key.to_string(),
+            })
     }
 
     /// The stored text of one of this module's options, `None` when unset.
@@ -153,12 +161,19 @@ impl ModuleContext {
     }
 
     /// As [`get_module_option`](Self::get_module_option), preferring `mgr/<m>/<mgr id>/<key>`.
-    pub fn get_localized_module_option(&self, key: &str) -> Result<Option<TypedValue>, OptionAccessError> {
+    pub fn get_localized_module_option(
+        &self,
+        key: &str,
+    ) -> Result<Option<TypedValue>, OptionAccessError> {
         let id = self.shared.mgr_id().to_string();
         self.typed(key, Some(&id))
     }
 
-    fn typed(&self, key: &str, instance: Option<&str>) -> Result<Option<TypedValue>, OptionAccessError> {
+    fn typed(
+        &self,
+        key: &str,
+        instance: Option<&str>,
+    ) -> Result<Option<TypedValue>, OptionAccessError> {
         let decl = self.declared(key)?;
         let text = self
             .shared
@@ -166,49 +181,88 @@ impl ModuleContext {
             .or_else(|| decl.default_value.clone());
         match text {
             None => Ok(None),
-            Some(t) => typed_value(decl.ty, &t).map(Some).map_err(OptionAccessError::BadValue),
+            Some(t) => typed_value(decl.ty, &t)
+                .map(Some)
+                .map_err(OptionAccessError::BadValue),
         }
     }
 
     /// Validates and stores (`None` removes) one of this module's options, durably, then
     /// fires `config_notify` on every module. The error text is the mon's.
-    pub fn set_module_option(&self, key: &str, value: Option<&str>) -> Result<(), OptionAccessError> {
+    pub fn set_module_option(
+        &self,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), OptionAccessError> {
         self.declared(key)?;
         let name = format!("mgr/{}/{}", self.module, key);
-        self.shared.config_write("mgr", &name, value).map_err(OptionAccessError::BadValue)
+        self.shared
+            .config_write("mgr", &name, value)
+            .map_err(OptionAccessError::BadValue)
     }
 
-    pub fn set_localized_module_option(&self, key: &str, value: Option<&str>) -> Result<(), OptionAccessError> {
+    pub fn set_localized_module_option(
+        &self,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), OptionAccessError> {
         self.declared(key)?;
         let name = format!("mgr/{}/{}/{}", self.module, self.shared.mgr_id(), key);
-        self.shared.config_write("mgr", &name, value).map_err(OptionAccessError::BadValue)
+        self.shared
+            .config_write("mgr", &name, value)
+            .map_err(OptionAccessError::BadValue)
     }
 
     /// Any module's option, typed by its declaration, `None` when unset, undeclared or the
     /// module unknown (`_ceph_get_module_option`; defaults are applied by the caller).
-    pub fn get_module_option_ex(&self, module: &str, key: &str, prefix: &str) -> Result<Option<TypedValue>, OptionAccessError> {
-        let Some(decl) = self.shared.module_option(module, key) else { return Ok(None) };
-        let inst = if prefix.is_empty() { None } else { Some(prefix) };
+    pub fn get_module_option_ex(
+        &self,
+        module: &str,
+        key: &str,
+        prefix: &str,
+    ) -> Result<Option<TypedValue>, OptionAccessError> {
+        let Some(decl) = self.shared.module_option(module, key) else {
+            return Ok(None);
+        };
+        let inst = if prefix.is_empty() {
+            None
+        } else {
+            Some(prefix)
+        };
         match self.shared.module_option_stored(module, key, inst) {
             None => Ok(None),
-            Some(t) => typed_value(decl.ty, &t).map(Some).map_err(OptionAccessError::BadValue),
+            Some(t) => typed_value(decl.ty, &t)
+                .map(Some)
+                .map_err(OptionAccessError::BadValue),
         }
     }
 
     /// Sets any module's option (`set_module_option_ex`), validated like the mon does.
-    pub fn set_module_option_ex(&self, module: &str, key: &str, value: Option<&str>) -> Result<(), OptionAccessError> {
+    pub fn set_module_option_ex(
+        &self,
+        module: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), OptionAccessError> {
         let name = format!("mgr/{module}/{key}");
-        self.shared.config_write("mgr", &name, value).map_err(OptionAccessError::BadValue)
+        self.shared
+            .config_write("mgr", &name, value)
+            .map_err(OptionAccessError::BadValue)
     }
 
     /// The value a native option has for another entity (`osd.0`, `client.x`, …), from
     /// the config database, else its default (`_ceph_get_foreign_option`).
-    pub fn get_foreign_ceph_option(&self, entity: &str, name: &str) -> Result<(rmgr_options::OptionType, String), OptionAccessError> {
+    pub fn get_foreign_ceph_option(
+        &self,
+        entity: &str,
+        name: &str,
+    ) -> Result<(rmgr_options::OptionType, String), OptionAccessError> {
         let (ty, id) = entity.split_once('.').unwrap_or((entity, ""));
         if !matches!(ty, "osd" | "mon" | "mds" | "mgr" | "client" | "rgw") || id.is_empty() {
             return Err(OptionAccessError::InvalidEntity(entity.to_string()));
         }
-        let decl = rmgr_options::daemon_option(name).ok_or_else(|| OptionAccessError::NotFound(name.to_string()))?;
+        let decl = rmgr_options::daemon_option(name)
+            .ok_or_else(|| OptionAccessError::NotFound(name.to_string()))?;
         for who in [entity, ty, "global"] {
             if let Some(v) = self.shared.config.get(who, name) {
                 return Ok((decl.ty, v));
@@ -246,7 +300,10 @@ impl ModuleContext {
     }
 
     /// Keys of this module starting with `prefix`, relative to the module (conformance G2).
-    pub fn get_store_prefix(&self, prefix: &str) -> Result<BTreeMap<String, String>, OptionAccessError> {
+    pub fn get_store_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<BTreeMap<String, String>, OptionAccessError> {
         let base = self.kv_key("");
         let entries = self
             .shared
@@ -256,7 +313,8 @@ impl ModuleContext {
         Ok(entries
             .into_iter()
             .filter_map(|(k, v)| {
-                k.strip_prefix(&base).map(|rel| (rel.to_string(), String::from_utf8_lossy(&v).into_owned()))
+                k.strip_prefix(&base)
+                    .map(|rel| (rel.to_string(), String::from_utf8_lossy(&v).into_owned()))
             })
             .collect())
     }
@@ -270,7 +328,12 @@ impl ModuleContext {
             .map_err(|e| OptionAccessError::Store(e.to_string()))?;
         let mut usage: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for (k, v) in entries {
-            let module = k.trim_start_matches("mgr/").split('/').next().unwrap_or("").to_string();
+            let module = k
+                .trim_start_matches("mgr/")
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
             let u = usage.entry(module).or_default();
             u.0 += 1;
             u.1 += (k.len() + v.len()) as u64;
@@ -302,7 +365,12 @@ impl ModuleContext {
     }
 
     /// `remote()` into another module (conformance J).
-    pub async fn remote(&self, module: &str, method: &str, args: Vec<u8>) -> Result<Vec<u8>, crate::RemoteError> {
+    pub async fn remote(
+        &self,
+        module: &str,
+        method: &str,
+        args: Vec<u8>,
+    ) -> Result<Vec<u8>, crate::RemoteError> {
         self.shared.remote(module, method, args).await
     }
 
@@ -313,7 +381,11 @@ impl ModuleContext {
         let reply = match rmgr_cmdparse::cmdmap_from_json(&[cmd_json]) {
             Err(e) => crate::CommandReply::err(crate::errno::EINVAL, e),
             Ok(cmd) => {
-                let prefix = cmd.get("prefix").and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let prefix = cmd
+                    .get("prefix")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string();
                 if crate::builtin::is_mon_command(&prefix) {
                     core.dispatch(cmd, inbuf).await
                 } else {
@@ -330,7 +402,13 @@ impl ModuleContext {
     }
 
     /// Upserts a progress event (`update_progress_event`), shown by `status`.
-    pub fn update_progress_event(&self, evid: &str, desc: &str, progress: f64, add_to_ceph_s: bool) {
+    pub fn update_progress_event(
+        &self,
+        evid: &str,
+        desc: &str,
+        progress: f64,
+        add_to_ceph_s: bool,
+    ) {
         if let Ok(mut p) = self.shared.progress.lock() {
             p.insert(evid.to_string(), serde_json::json!({"message": desc, "progress": progress, "add_to_ceph_s": add_to_ceph_s}));
         }
@@ -441,9 +519,15 @@ impl ModuleContext {
         }
         let line = format!("[{} {:<4} root] {}", self.module, level.name(), msg);
         match level {
-            LogLevel::Debug => tracing::debug!(target: "rmgr::module", module = %self.module, "{line}"),
-            LogLevel::Info => tracing::info!(target: "rmgr::module", module = %self.module, "{line}"),
-            LogLevel::Warning => tracing::warn!(target: "rmgr::module", module = %self.module, "{line}"),
+            LogLevel::Debug => {
+                tracing::debug!(target: "rmgr::module", module = %self.module, "{line}")
+            }
+            LogLevel::Info => {
+                tracing::info!(target: "rmgr::module", module = %self.module, "{line}")
+            }
+            LogLevel::Warning => {
+                tracing::warn!(target: "rmgr::module", module = %self.module, "{line}")
+            }
             LogLevel::Error | LogLevel::Critical => {
                 tracing::error!(target: "rmgr::module", module = %self.module, "{line}")
             }

@@ -3,11 +3,11 @@
 //! providers (Rust, Python) host the modules.
 
 use crate::builtin;
+use crate::cluster::ClusterState;
 use crate::config::ConfigDb;
 use crate::context::ModuleContext;
 use crate::errno;
 use crate::health::{HealthCheck, HealthReport, Severity};
-use crate::cluster::ClusterState;
 use crate::module::{ModuleInfo, ModuleProvider, RemoteError, RunningModule, StateChange};
 use crate::reply::{CmdMap, CommandReply};
 use rmgr_cmdparse::{cmdmap_from_json, flags, CommandDesc};
@@ -106,17 +106,32 @@ impl Shared {
 
     pub(crate) fn module_option(&self, module: &str, key: &str) -> Option<ModuleOption> {
         let t = self.modules.lock().ok()?;
-        t.entries.get(module)?.options.iter().find(|o| o.name == key).cloned()
+        t.entries
+            .get(module)?
+            .options
+            .iter()
+            .find(|o| o.name == key)
+            .cloned()
     }
 
     /// The stored text of `mgr/<module>[/<instance>]/<key>` as this daemon resolves it.
-    pub(crate) fn module_option_stored(&self, module: &str, key: &str, instance: Option<&str>) -> Option<String> {
+    pub(crate) fn module_option_stored(
+        &self,
+        module: &str,
+        key: &str,
+        instance: Option<&str>,
+    ) -> Option<String> {
         if let Some(inst) = instance {
-            if let Some((_, v)) = self.config.resolve(&self.mgr_id, &format!("mgr/{module}/{inst}/{key}")) {
+            if let Some((_, v)) = self
+                .config
+                .resolve(&self.mgr_id, &format!("mgr/{module}/{inst}/{key}"))
+            {
                 return Some(v);
             }
         }
-        self.config.resolve(&self.mgr_id, &format!("mgr/{module}/{key}")).map(|(_, v)| v)
+        self.config
+            .resolve(&self.mgr_id, &format!("mgr/{module}/{key}"))
+            .map(|(_, v)| v)
     }
 
     /// A daemon option's effective value (configured, else its default).
@@ -132,7 +147,11 @@ impl Shared {
 
     /// How the mon would validate `name = value`: the normalised value and the option's
     /// level, or Ceph's error text.
-    pub(crate) fn validate_config(&self, name: &str, value: &str) -> Result<(String, &'static str), String> {
+    pub(crate) fn validate_config(
+        &self,
+        name: &str,
+        value: &str,
+    ) -> Result<(String, &'static str), String> {
         if let Some(rest) = name.strip_prefix("mgr/") {
             let parts: Vec<&str> = rest.split('/').collect();
             let (module, opt) = match parts.as_slice() {
@@ -142,21 +161,33 @@ impl Shared {
             let decl = self
                 .module_option(module, opt)
                 .ok_or_else(|| format!("unrecognized config option '{name}'"))?;
-            let v = decl.parse_value(value).map_err(|e| format!("error parsing value: {e}"))?;
+            let v = decl
+                .parse_value(value)
+                .map_err(|e| format!("error parsing value: {e}"))?;
             return Ok((v, decl.level.name()));
         }
-        let decl = daemon_option(name).ok_or_else(|| format!("unrecognized config option '{name}'"))?;
-        let v = decl.parse_value(value).map_err(|e| format!("error parsing value: {e}"))?;
+        let decl =
+            daemon_option(name).ok_or_else(|| format!("unrecognized config option '{name}'"))?;
+        let v = decl
+            .parse_value(value)
+            .map_err(|e| format!("error parsing value: {e}"))?;
         Ok((v, decl.level.name()))
     }
 
     /// Validates and writes (or with `None` removes) a config value, durably, then tells
     /// every running module (`config_notify`) and the logger.
-    pub(crate) fn config_write(&self, who: &str, name: &str, value: Option<&str>) -> Result<(), String> {
+    pub(crate) fn config_write(
+        &self,
+        who: &str,
+        name: &str,
+        value: Option<&str>,
+    ) -> Result<(), String> {
         match value {
             Some(v) => {
                 let (norm, _) = self.validate_config(name, v)?;
-                self.config.set(who, name, &norm).map_err(|e| e.to_string())?;
+                self.config
+                    .set(who, name, &norm)
+                    .map_err(|e| e.to_string())?;
             }
             None => {
                 self.config.rm(who, name).map_err(|e| e.to_string())?;
@@ -173,7 +204,10 @@ impl Shared {
             }
         }
         let value = self.config.resolve(&self.mgr_id, name).map(|(_, v)| v);
-        let change = StateChange::Config { name: name.to_string(), value };
+        let change = StateChange::Config {
+            name: name.to_string(),
+            value,
+        };
         for m in self.running_modules() {
             m.on_change(&change);
             m.config_notify();
@@ -181,7 +215,11 @@ impl Shared {
     }
 
     /// Writes (or with `None` deletes) a KV key durably, then updates module replicas.
-    pub(crate) fn kv_write(&self, key: &str, value: Option<&[u8]>) -> Result<bool, rmgr_store::StoreError> {
+    pub(crate) fn kv_write(
+        &self,
+        key: &str,
+        value: Option<&[u8]>,
+    ) -> Result<bool, rmgr_store::StoreError> {
         let existed = match value {
             Some(v) => {
                 self.store.kv_set(key, v)?;
@@ -202,9 +240,16 @@ impl Shared {
     }
 
     /// Replaces one cluster data name and fires the notification a map update would.
-    pub(crate) fn set_data(&self, name: &str, value: serde_json::Value) -> Result<u64, crate::cluster::StateError> {
+    pub(crate) fn set_data(
+        &self,
+        name: &str,
+        value: serde_json::Value,
+    ) -> Result<u64, crate::cluster::StateError> {
         let version = self.cluster.set(name, value)?;
-        let change = StateChange::Data { name: name.to_string(), version };
+        let change = StateChange::Data {
+            name: name.to_string(),
+            version,
+        };
         for m in self.running_modules() {
             m.on_change(&change);
         }
@@ -232,8 +277,17 @@ impl Shared {
     }
 
     /// `remote()` from one module into another running module.
-    pub(crate) async fn remote(&self, module: &str, method: &str, args: Vec<u8>) -> Result<Vec<u8>, RemoteError> {
-        let target = self.modules.lock().ok().and_then(|t| t.running.get(module).cloned());
+    pub(crate) async fn remote(
+        &self,
+        module: &str,
+        method: &str,
+        args: Vec<u8>,
+    ) -> Result<Vec<u8>, RemoteError> {
+        let target = self
+            .modules
+            .lock()
+            .ok()
+            .and_then(|t| t.running.get(module).cloned());
         match target {
             Some(t) => t.remote(method, args).await,
             None => Err(RemoteError::ModuleNotFound),
@@ -241,7 +295,10 @@ impl Shared {
     }
 
     pub(crate) fn running_modules(&self) -> Vec<Arc<dyn RunningModule>> {
-        self.modules.lock().map(|t| t.running.values().cloned().collect()).unwrap_or_default()
+        self.modules
+            .lock()
+            .map(|t| t.running.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub(crate) fn set_module_health(&self, module: &str, checks: BTreeMap<String, HealthCheck>) {
@@ -285,7 +342,9 @@ impl Shared {
     }
 
     pub(crate) fn always_on(&self) -> BTreeSet<String> {
-        let v = self.daemon_option("rmgr_always_on_modules").unwrap_or_default();
+        let v = self
+            .daemon_option("rmgr_always_on_modules")
+            .unwrap_or_default();
         split_list(&v)
     }
 
@@ -316,22 +375,36 @@ impl Shared {
                     failed.push((name.clone(), e.info.error_string.clone()));
                 } else if let Some(err) = run_failure {
                     failed.push((name.clone(), err));
-                } else if always_on.contains(name) && !t.running.contains_key(name) && !t.start_errors.contains_key(name) {
+                } else if always_on.contains(name)
+                    && !t.running.contains_key(name)
+                    && !t.start_errors.contains_key(name)
+                {
                     failed.push((name.clone(), "Not found or unloadable".to_string()));
                 }
             }
         }
-        let problems = self.host_problems.lock().map(|p| p.clone()).unwrap_or_default();
+        let problems = self
+            .host_problems
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default();
         if !problems.is_empty() {
-            let detail: Vec<String> =
-                problems.iter().map(|(m, e)| format!("Module '{m}' worker failed: {e}")).collect();
+            let detail: Vec<String> = problems
+                .iter()
+                .map(|(m, e)| format!("Module '{m}' worker failed: {e}"))
+                .collect();
             let summary = match detail.as_slice() {
                 [one] => format!("{one}; restarting"),
                 _ => format!("{} mgr module workers failed; restarting", detail.len()),
             };
             report.checks.insert(
                 "MGR_MODULE_CRASHED".into(),
-                HealthCheck { severity: Severity::Warn, summary, count: detail.len() as u64, detail },
+                HealthCheck {
+                    severity: Severity::Warn,
+                    summary,
+                    count: detail.len() as u64,
+                    detail,
+                },
             );
         }
         if !dependency.is_empty() {
@@ -345,19 +418,31 @@ impl Shared {
             };
             report.checks.insert(
                 "MGR_MODULE_DEPENDENCY".into(),
-                HealthCheck { severity: Severity::Warn, summary, count: detail.len() as u64, detail },
+                HealthCheck {
+                    severity: Severity::Warn,
+                    summary,
+                    count: detail.len() as u64,
+                    detail,
+                },
             );
         }
         if !failed.is_empty() {
-            let detail: Vec<String> =
-                failed.iter().map(|(m, e)| format!("Module '{m}' has failed: {e}")).collect();
+            let detail: Vec<String> = failed
+                .iter()
+                .map(|(m, e)| format!("Module '{m}' has failed: {e}"))
+                .collect();
             let summary = match detail.as_slice() {
                 [one] => one.clone(),
                 _ => format!("{} mgr modules have failed", detail.len()),
             };
             report.checks.insert(
                 "MGR_MODULE_ERROR".into(),
-                HealthCheck { severity: Severity::Err, summary, count: detail.len() as u64, detail },
+                HealthCheck {
+                    severity: Severity::Err,
+                    summary,
+                    count: detail.len() as u64,
+                    detail,
+                },
             );
         }
         report
@@ -366,12 +451,17 @@ impl Shared {
     fn persist_enabled(&self, enabled: &BTreeSet<String>) -> Result<(), String> {
         let list: Vec<&String> = enabled.iter().collect();
         let body = serde_json::to_vec(&list).map_err(|e| e.to_string())?;
-        self.store.kv_set(ENABLED_MODULES_KEY, &body).map_err(|e| e.to_string())
+        self.store
+            .kv_set(ENABLED_MODULES_KEY, &body)
+            .map_err(|e| e.to_string())
     }
 
     /// Adds or removes a module from the enabled set, durably.
     pub(crate) fn set_enabled(&self, module: &str, on: bool) -> Result<(), String> {
-        let mut t = self.modules.lock().map_err(|_| "module table poisoned".to_string())?;
+        let mut t = self
+            .modules
+            .lock()
+            .map_err(|_| "module table poisoned".to_string())?;
         let mut next = t.enabled.clone();
         if on {
             next.insert(module.to_string());
@@ -445,17 +535,26 @@ impl Core {
                 let declared: Vec<&str> = info.options.iter().map(|o| o.name.as_str()).collect();
                 let mut options = info.options.clone();
                 options.extend(auto_module_options(&declared));
-                entries.insert(info.name.clone(), ModuleEntry { info, provider: idx, options });
+                entries.insert(
+                    info.name.clone(),
+                    ModuleEntry {
+                        info,
+                        provider: idx,
+                        options,
+                    },
+                );
             }
         }
         let enabled = match s.store.kv_get(ENABLED_MODULES_KEY)? {
-            Some(body) => match serde_json::from_slice::<Vec<String>>(&body) {
-                Ok(v) => v.into_iter().collect(),
-                Err(e) => {
-                    tracing::error!("enabled-module list in the store is unreadable ({e}); starting with none");
-                    BTreeSet::new()
+            Some(body) => {
+                match serde_json::from_slice::<Vec<String>>(&body) {
+                    Ok(v) => v.into_iter().collect(),
+                    Err(e) => {
+                        tracing::error!("enabled-module list in the store is unreadable ({e}); starting with none");
+                        BTreeSet::new()
+                    }
                 }
-            },
+            }
             None => split_list(&s.daemon_option("mgr_initial_modules").unwrap_or_default()),
         };
         tracing::info!(modules = entries.len(), enabled = ?enabled, "modules discovered");
@@ -477,7 +576,9 @@ impl Core {
             let wanted: BTreeSet<String> = t
                 .entries
                 .iter()
-                .filter(|(n, e)| e.info.loaded && (t.enabled.contains(*n) || always_on.contains(*n)))
+                .filter(|(n, e)| {
+                    e.info.loaded && (t.enabled.contains(*n) || always_on.contains(*n))
+                })
                 .map(|(n, _)| n.clone())
                 .collect();
             let to_start: Vec<(String, usize)> = wanted
@@ -485,12 +586,20 @@ impl Core {
                 .filter(|n| !t.running.contains_key(*n))
                 .filter_map(|n| t.entries.get(n).map(|e| (n.clone(), e.provider)))
                 .collect();
-            let to_stop: Vec<String> =
-                t.running.keys().filter(|n| !wanted.contains(*n)).cloned().collect();
+            let to_stop: Vec<String> = t
+                .running
+                .keys()
+                .filter(|n| !wanted.contains(*n))
+                .cloned()
+                .collect();
             (to_start, to_stop)
         };
         for name in to_stop {
-            let running = s.modules.lock().ok().and_then(|mut t| t.running.remove(&name));
+            let running = s
+                .modules
+                .lock()
+                .ok()
+                .and_then(|mut t| t.running.remove(&name));
             if let Some(r) = running {
                 tracing::info!(module = %name, "stopping module");
                 r.stop().await;
@@ -500,7 +609,9 @@ impl Core {
             s.set_host_problem(&name, None);
         }
         for (name, provider) in to_start {
-            let Some(p) = s.providers.get(provider).cloned() else { continue };
+            let Some(p) = s.providers.get(provider).cloned() else {
+                continue;
+            };
             let ctx = ModuleContext::new(s.clone(), &name);
             tracing::info!(module = %name, kind = p.kind(), "starting module");
             match p.start(&name, ctx) {
@@ -536,7 +647,9 @@ impl Core {
                 for c in &e.info.commands {
                     let f = flags::MGR | if c.poll { flags::POLL } else { 0 };
                     let _ = name;
-                    out.push(CommandDesc::from_descriptor(&c.cmd, &c.desc, "mgr", &c.perm, f));
+                    out.push(CommandDesc::from_descriptor(
+                        &c.cmd, &c.desc, "mgr", &c.perm, f,
+                    ));
                 }
             }
         }
@@ -554,7 +667,11 @@ impl Core {
     }
 
     /// Replaces a cluster data name (standalone state) and fires its notification.
-    pub fn set_cluster_data(&self, name: &str, value: serde_json::Value) -> Result<u64, crate::cluster::StateError> {
+    pub fn set_cluster_data(
+        &self,
+        name: &str,
+        value: serde_json::Value,
+    ) -> Result<u64, crate::cluster::StateError> {
         let v = self.shared.set_data(name, value)?;
         if let Some(t) = crate::cluster::notify_type_for(name) {
             self.shared.notify_modules(t, "");
@@ -563,8 +680,13 @@ impl Core {
     }
 
     /// Loads a fixture of cluster data names (each fires its notification once).
-    pub fn load_cluster_fixture(&self, fixture: &serde_json::Value) -> Result<Vec<String>, crate::cluster::StateError> {
-        let obj = fixture.as_object().ok_or(crate::cluster::StateError::NotAnObject)?;
+    pub fn load_cluster_fixture(
+        &self,
+        fixture: &serde_json::Value,
+    ) -> Result<Vec<String>, crate::cluster::StateError> {
+        let obj = fixture
+            .as_object()
+            .ok_or(crate::cluster::StateError::NotAnObject)?;
         for k in obj.keys() {
             if !crate::cluster::STORED_NAMES.contains(&k.as_str()) {
                 return Err(crate::cluster::StateError::UnknownName(k.clone()));
@@ -600,7 +722,11 @@ impl Core {
     }
 
     pub async fn dispatch(&self, cmd: CmdMap, inbuf: &[u8]) -> CommandReply {
-        let prefix = cmd.get("prefix").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let prefix = cmd
+            .get("prefix")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         let span = tracing::debug_span!("command", cmd = %prefix);
         let _e = span.enter();
         if let Some(b) = builtin::find(&prefix) {
@@ -650,7 +776,10 @@ impl Core {
                     Ok(reply) => reply,
                     Err(_) => CommandReply::err(
                         errno::ETIMEDOUT,
-                        format!("command '{prefix}' timed out after {} s", s.command_timeout.as_secs_f64()),
+                        format!(
+                            "command '{prefix}' timed out after {} s",
+                            s.command_timeout.as_secs_f64()
+                        ),
                     ),
                 }
             }

@@ -10,7 +10,10 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 fn computed(value: Value) -> Option<Snapshot> {
-    Some(Snapshot { version: 0, value: Arc::new(value) })
+    Some(Snapshot {
+        version: 0,
+        value: Arc::new(value),
+    })
 }
 
 pub(crate) fn get(s: &Shared, name: &str) -> Option<Snapshot> {
@@ -30,9 +33,16 @@ pub(crate) fn get(s: &Shared, name: &str) -> Option<Snapshot> {
                 d.value
                     .get("devices")
                     .and_then(Value::as_array)
-                    .and_then(|list| list.iter().find(|x| x.get("devid").and_then(Value::as_str) == Some(id)).cloned())
+                    .and_then(|list| {
+                        list.iter()
+                            .find(|x| x.get("devid").and_then(Value::as_str) == Some(id))
+                            .cloned()
+                    })
             });
-            computed(dev.map(|d| json!({ "device": d })).unwrap_or_else(|| json!({})))
+            computed(
+                dev.map(|d| json!({ "device": d }))
+                    .unwrap_or_else(|| json!({})),
+            )
         }
         _ if name.starts_with("osd_map") || name.starts_with("config") => computed(json!({})),
         _ => None,
@@ -104,9 +114,25 @@ fn mgr_map(s: &Shared) -> Value {
 
 /// The MgrMap's always-on lists for the releases before Pacific, as a Pacific 16.2.15
 /// cluster reports them (`get('mgr_map')['always_on_modules']`, captured).
-const ALWAYS_ON_NAUTILUS: &[&str] =
-    &["balancer", "crash", "devicehealth", "orchestrator_cli", "progress", "rbd_support", "status", "volumes"];
+const ALWAYS_ON_NAUTILUS: &[&str] = &[
+    "balancer",
+    "crash",
+    "devicehealth",
+    "orchestrator_cli",
+    "progress",
+    "rbd_support",
+    "status",
+    "volumes",
+];
 const ALWAYS_ON_OCTOPUS: &[&str] = &[
-    "balancer", "crash", "devicehealth", "orchestrator", "pg_autoscaler", "progress", "rbd_support", "status", "telemetry",
+    "balancer",
+    "crash",
+    "devicehealth",
+    "orchestrator",
+    "pg_autoscaler",
+    "progress",
+    "rbd_support",
+    "status",
+    "telemetry",
     "volumes",
 ];

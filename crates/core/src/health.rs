@@ -50,7 +50,12 @@ pub struct HealthCheck {
 
 impl HealthCheck {
     pub fn new(severity: Severity, summary: impl Into<String>) -> Self {
-        HealthCheck { severity, summary: summary.into(), count: 0, detail: Vec::new() }
+        HealthCheck {
+            severity,
+            summary: summary.into(),
+            count: 0,
+            detail: Vec::new(),
+        }
     }
 
     /// Builds a check from the dict a Python module passes, with Ceph's leniency:
@@ -61,15 +66,25 @@ impl HealthCheck {
             .and_then(Value::as_str)
             .map(Severity::from_module)
             .unwrap_or(Severity::Ok);
-        let summary = v.get("summary").and_then(Value::as_str).unwrap_or("").to_string();
+        let summary = v
+            .get("summary")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let count = v.get("count").and_then(Value::as_u64).unwrap_or(0);
         let detail = match v.get("detail") {
-            Some(Value::Array(items)) => {
-                items.iter().filter_map(|d| d.as_str().map(str::to_string)).collect()
-            }
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         };
-        HealthCheck { severity, summary, count, detail }
+        HealthCheck {
+            severity,
+            summary,
+            count,
+            detail,
+        }
     }
 }
 
@@ -93,7 +108,11 @@ pub struct HealthReport {
 
 impl HealthReport {
     pub fn status(&self) -> Severity {
-        self.checks.values().map(|c| c.severity).max().unwrap_or(Severity::Ok)
+        self.checks
+            .values()
+            .map(|c| c.severity)
+            .max()
+            .unwrap_or(Severity::Ok)
     }
 
     pub fn to_json(&self, detail: bool) -> Value {
@@ -101,7 +120,10 @@ impl HealthReport {
         for (name, c) in &self.checks {
             let mut o = Map::new();
             o.insert("severity".into(), json!(c.severity.status()));
-            o.insert("summary".into(), json!({"message": c.summary, "count": c.count}));
+            o.insert(
+                "summary".into(),
+                json!({"message": c.summary, "count": c.count}),
+            );
             if detail {
                 let d: Vec<Value> = c.detail.iter().map(|m| json!({ "message": m })).collect();
                 o.insert("detail".into(), Value::Array(d));
@@ -165,9 +187,13 @@ mod tests {
         let v = json!({"CONFTEST_D":{"summary":5,"count":"x","detail":"notalist","bogus":1}});
         let checks = checks_from_module_json(&v).expect("dict");
         let c = &checks["CONFTEST_D"];
-        assert_eq!((c.severity, c.summary.as_str(), c.count, c.detail.len()), (Severity::Ok, "", 0, 0));
+        assert_eq!(
+            (c.severity, c.summary.as_str(), c.count, c.detail.len()),
+            (Severity::Ok, "", 0, 0)
+        );
         assert!(checks_from_module_json(&json!([1, 2])).is_none());
-        let skipped = checks_from_module_json(&json!({"X": 5, "Y": {"summary": "y"}})).expect("dict");
+        let skipped =
+            checks_from_module_json(&json!({"X": 5, "Y": {"summary": "y"}})).expect("dict");
         assert_eq!(skipped.keys().collect::<Vec<_>>(), vec!["Y"]);
     }
 
@@ -175,9 +201,12 @@ mod tests {
     fn worst_severity_wins() {
         let mut r = HealthReport::default();
         assert_eq!(r.to_plain(false), "HEALTH_OK\n");
-        r.checks.insert("A".into(), HealthCheck::new(Severity::Warn, "a"));
-        r.checks.insert("B".into(), HealthCheck::new(Severity::Err, "b"));
-        r.checks.insert("C".into(), HealthCheck::new(Severity::Ok, "c?"));
+        r.checks
+            .insert("A".into(), HealthCheck::new(Severity::Warn, "a"));
+        r.checks
+            .insert("B".into(), HealthCheck::new(Severity::Err, "b"));
+        r.checks
+            .insert("C".into(), HealthCheck::new(Severity::Ok, "c?"));
         assert_eq!(r.status(), Severity::Err);
         assert_eq!(r.to_plain(false), "HEALTH_ERR a; b\n");
     }

@@ -22,10 +22,13 @@ mod config;
 mod data;
 mod rust_runner;
 
-pub use context::{LogLevel, ModuleContext, OptionAccessError};
 pub use cluster::ClusterState;
+pub use context::{LogLevel, ModuleContext, OptionAccessError};
 pub use daemon::{Core, CoreConfig, CoreError, LogControl, PACIFIC_ALWAYS_ON};
 pub use health::{HealthCheck, HealthReport, Severity};
-pub use module::{RemoteError, StateChange, BoxFuture, MgrModule, ModuleCommand, ModuleInfo, ModuleProvider, RunningModule, RustModuleSpec, RustModules};
+pub use module::{
+    BoxFuture, MgrModule, ModuleCommand, ModuleInfo, ModuleProvider, RemoteError, RunningModule,
+    RustModuleSpec, RustModules, StateChange,
+};
 pub use reply::{CmdMap, CommandReply};
 pub use rmgr_options::{ModuleOption, OptionType, TypedValue};

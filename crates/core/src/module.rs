@@ -26,7 +26,12 @@ pub struct ModuleCommand {
 
 impl ModuleCommand {
     pub fn new(cmd: &str, desc: &str, perm: &str) -> Self {
-        ModuleCommand { cmd: cmd.to_string(), desc: desc.to_string(), perm: perm.to_string(), poll: false }
+        ModuleCommand {
+            cmd: cmd.to_string(),
+            desc: desc.to_string(),
+            perm: perm.to_string(),
+            poll: false,
+        }
     }
 
     pub fn poll(mut self) -> Self {
@@ -211,6 +216,9 @@ mod tests {
     fn prefix_stops_at_the_first_parameter() {
         let c = ModuleCommand::new("foo baz name=bar,type=CephString", "", "r");
         assert_eq!(c.prefix(), "foo baz");
-        assert_eq!(ModuleCommand::new("t noargs ", "", "r").prefix(), "t noargs");
+        assert_eq!(
+            ModuleCommand::new("t noargs ", "", "r").prefix(),
+            "t noargs"
+        );
     }
 }

@@ -15,16 +15,28 @@ pub struct CommandReply {
 
 impl CommandReply {
     pub fn ok(outb: impl Into<Vec<u8>>) -> Self {
-        CommandReply { rc: 0, outb: outb.into(), outs: String::new() }
+        CommandReply {
+            rc: 0,
+            outb: outb.into(),
+            outs: String::new(),
+        }
     }
 
     pub fn ok_status(outs: impl Into<String>) -> Self {
-        CommandReply { rc: 0, outb: Vec::new(), outs: outs.into() }
+        CommandReply {
+            rc: 0,
+            outb: Vec::new(),
+            outs: outs.into(),
+        }
     }
 
     /// An error reply; `errno` may be given positive or negative.
     pub fn err(errno: i32, outs: impl Into<String>) -> Self {
-        CommandReply { rc: -errno.abs(), outb: Vec::new(), outs: outs.into() }
+        CommandReply {
+            rc: -errno.abs(),
+            outb: Vec::new(),
+            outs: outs.into(),
+        }
     }
 
     pub fn with_status(mut self, outs: impl Into<String>) -> Self {
@@ -51,7 +63,10 @@ pub(crate) fn arg_str<'a>(cmd: &'a CmdMap, key: &str) -> Result<Option<&'a str>,
 
 pub(crate) fn require_str<'a>(cmd: &'a CmdMap, key: &str) -> Result<&'a str, CommandReply> {
     arg_str(cmd, key)?.ok_or_else(|| {
-        CommandReply::err(crate::errno::EINVAL, format!("bad or missing field '{key}'"))
+        CommandReply::err(
+            crate::errno::EINVAL,
+            format!("bad or missing field '{key}'"),
+        )
     })
 }
 

@@ -44,7 +44,10 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 }
 
 impl RustRunner {
-    pub(crate) fn start(module: Box<dyn MgrModule>, ctx: ModuleContext) -> Result<Arc<Self>, String> {
+    pub(crate) fn start(
+        module: Box<dyn MgrModule>,
+        ctx: ModuleContext,
+    ) -> Result<Arc<Self>, String> {
         let module: Arc<dyn MgrModule> = Arc::from(module);
         let (tx, rx) = sync_channel::<Event>(EVENT_QUEUE);
         let failure = Arc::new(Mutex::new(None));
@@ -125,22 +128,33 @@ impl RunningModule for RustRunner {
         Box::pin(async move {
             let name = ctx.module_name().to_string();
             let joined = tokio::task::spawn_blocking(move || {
-                catch_unwind(AssertUnwindSafe(|| module.handle_command(&ctx, &cmd, &inbuf)))
+                catch_unwind(AssertUnwindSafe(|| {
+                    module.handle_command(&ctx, &cmd, &inbuf)
+                }))
             })
             .await;
             match joined {
                 Ok(Ok(reply)) => reply,
                 Ok(Err(p)) => CommandReply::err(
                     errno::EINVAL,
-                    format!("Module '{name}' panicked while handling the command: {}", panic_text(p.as_ref())),
+                    format!(
+                        "Module '{name}' panicked while handling the command: {}",
+                        panic_text(p.as_ref())
+                    ),
                 ),
-                Err(e) => CommandReply::err(errno::EIO, format!("Module '{name}' command task failed: {e}")),
+                Err(e) => CommandReply::err(
+                    errno::EIO,
+                    format!("Module '{name}' command task failed: {e}"),
+                ),
             }
         })
     }
 
     fn notify(&self, notify_type: &str, notify_id: &str) {
-        self.enqueue(Event::Notify(notify_type.to_string(), notify_id.to_string()));
+        self.enqueue(Event::Notify(
+            notify_type.to_string(),
+            notify_id.to_string(),
+        ));
     }
 
     fn config_notify(&self) {
@@ -155,8 +169,11 @@ impl RunningModule for RustRunner {
         self.ctx.signal_stop();
         let module = self.module.clone();
         let ctx = self.ctx.clone();
-        let threads: Vec<JoinHandle<()>> =
-            self.threads.lock().map(|mut t| t.drain(..).collect()).unwrap_or_default();
+        let threads: Vec<JoinHandle<()>> = self
+            .threads
+            .lock()
+            .map(|mut t| t.drain(..).collect())
+            .unwrap_or_default();
         Box::pin(async move {
             let name = ctx.module_name().to_string();
             let join = tokio::task::spawn_blocking(move || {

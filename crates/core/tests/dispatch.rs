@@ -21,10 +21,22 @@ impl MgrModule for Probe {
         vec![
             ModuleCommand::new("probe echo name=a,type=CephString,req=false", "echo", "r"),
             ModuleCommand::new("probe opt name=key,type=CephString", "get option", "r"),
-            ModuleCommand::new("probe setopt name=key,type=CephString name=val,type=CephString", "set option", "rw"),
-            ModuleCommand::new("probe kv name=key,type=CephString name=val,type=CephString,req=false", "kv", "rw"),
+            ModuleCommand::new(
+                "probe setopt name=key,type=CephString name=val,type=CephString",
+                "set option",
+                "rw",
+            ),
+            ModuleCommand::new(
+                "probe kv name=key,type=CephString name=val,type=CephString,req=false",
+                "kv",
+                "rw",
+            ),
             ModuleCommand::new("probe prefix name=p,type=CephString", "kv prefix", "r"),
-            ModuleCommand::new("probe health name=checks,type=CephString", "set health", "rw"),
+            ModuleCommand::new(
+                "probe health name=checks,type=CephString",
+                "set health",
+                "rw",
+            ),
             ModuleCommand::new("probe panic", "panics", "r"),
             ModuleCommand::new("probe hang", "never answers in time", "r"),
             ModuleCommand::new("probe notified", "notify count", "r"),
@@ -47,15 +59,23 @@ impl MgrModule for Probe {
     }
 
     fn notify(&self, ctx: &ModuleContext, t: &str, _id: &str) {
-        let n: u64 = ctx.get_store("notified").unwrap().and_then(|v| v.parse().ok()).unwrap_or(0);
-        ctx.set_store("notified", Some(&format!("{}", n + 1))).unwrap();
+        let n: u64 = ctx
+            .get_store("notified")
+            .unwrap()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        ctx.set_store("notified", Some(&format!("{}", n + 1)))
+            .unwrap();
         ctx.set_store("last_notify", Some(t)).unwrap();
     }
 
     fn handle_command(&self, ctx: &ModuleContext, cmd: &CmdMap, inbuf: &[u8]) -> CommandReply {
         let s = |k: &str| cmd.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         match cmd.get("prefix").and_then(Value::as_str).unwrap_or("") {
-            "probe echo" => CommandReply::ok(serde_json::to_vec(&json!({"cmd": cmd, "inbuf": String::from_utf8_lossy(inbuf)})).unwrap()),
+            "probe echo" => CommandReply::ok(
+                serde_json::to_vec(&json!({"cmd": cmd, "inbuf": String::from_utf8_lossy(inbuf)}))
+                    .unwrap(),
+            ),
             "probe opt" => match ctx.get_module_option(&s("key")) {
                 Ok(v) => CommandReply::ok(format!("{v:?}")),
                 Err(e) => CommandReply::err(errno::EINVAL, e.to_string()),
@@ -68,9 +88,15 @@ impl MgrModule for Probe {
                 if let Some(v) = cmd.get("val").and_then(Value::as_str) {
                     ctx.set_store(&s("key"), Some(v)).unwrap();
                 }
-                CommandReply::ok(ctx.get_store(&s("key")).unwrap().unwrap_or_else(|| "<none>".into()))
+                CommandReply::ok(
+                    ctx.get_store(&s("key"))
+                        .unwrap()
+                        .unwrap_or_else(|| "<none>".into()),
+                )
             }
-            "probe prefix" => CommandReply::ok(serde_json::to_vec(&ctx.get_store_prefix(&s("p")).unwrap()).unwrap()),
+            "probe prefix" => CommandReply::ok(
+                serde_json::to_vec(&ctx.get_store_prefix(&s("p")).unwrap()).unwrap(),
+            ),
             "probe health" => {
                 let v: Value = serde_json::from_str(&s("checks")).unwrap();
                 if let Some(c) = rmgr_core::health::checks_from_module_json(&v) {
@@ -83,7 +109,9 @@ impl MgrModule for Probe {
                 std::thread::sleep(Duration::from_secs(3));
                 CommandReply::ok("late")
             }
-            "probe notified" => CommandReply::ok(ctx.get_store("notified").unwrap().unwrap_or_default()),
+            "probe notified" => {
+                CommandReply::ok(ctx.get_store("notified").unwrap().unwrap_or_default())
+            }
             p => CommandReply::err(errno::EINVAL, format!("unexpected {p}")),
         }
     }
@@ -139,10 +167,22 @@ struct Daemon {
 async fn daemon_in(dir: tempfile::TempDir) -> Daemon {
     let store = Arc::new(Store::open(&dir.path().join("rmgr.db")).unwrap());
     let specs = vec![
-        RustModuleSpec { name: "probe", new: || Box::new(Probe) },
-        RustModuleSpec { name: "cfserve", new: || Box::new(ServeFails) },
-        RustModuleSpec { name: "cfcanrun", new: || Box::new(CannotRun) },
-        RustModuleSpec { name: "cfpanic", new: || Box::new(ServePanics) },
+        RustModuleSpec {
+            name: "probe",
+            new: || Box::new(Probe),
+        },
+        RustModuleSpec {
+            name: "cfserve",
+            new: || Box::new(ServeFails),
+        },
+        RustModuleSpec {
+            name: "cfcanrun",
+            new: || Box::new(CannotRun),
+        },
+        RustModuleSpec {
+            name: "cfpanic",
+            new: || Box::new(ServePanics),
+        },
     ];
     let core = Core::start(CoreConfig {
         mgr_id: "x".into(),
@@ -178,14 +218,37 @@ fn expect_err(r: &CommandReply, rc: i32, outs: &str) {
 #[tokio::test]
 async fn json_errors_and_unknown_prefixes_d1_to_d7() {
     let d = daemon().await;
-    expect_err(&d.cmd(json!({"prefix": "no such thing"})).await, 22, "No handler found for 'no such thing'");
-    expect_err(&d.cmd(json!({"foo": "bar"})).await, 22, "No handler found for ''");
-    expect_err(&d.core.handle_command("not json", b"").await, 22, "unparseable JSON not json");
-    expect_err(&d.core.handle_command("[1,2]", b"").await, 22, "not JSON object [1,2]");
-    let r = d.core.handle_command(r#"{"prefix":"probe echo","x":{"a":1}}"#, b"").await;
+    expect_err(
+        &d.cmd(json!({"prefix": "no such thing"})).await,
+        22,
+        "No handler found for 'no such thing'",
+    );
+    expect_err(
+        &d.cmd(json!({"foo": "bar"})).await,
+        22,
+        "No handler found for ''",
+    );
+    expect_err(
+        &d.core.handle_command("not json", b"").await,
+        22,
+        "unparseable JSON not json",
+    );
+    expect_err(
+        &d.core.handle_command("[1,2]", b"").await,
+        22,
+        "not JSON object [1,2]",
+    );
+    let r = d
+        .core
+        .handle_command(r#"{"prefix":"probe echo","x":{"a":1}}"#, b"")
+        .await;
     assert_eq!(r.rc, -22);
     assert!(r.outs.starts_with("JSON array/object not allowed"), "{r:?}");
-    expect_err(&d.cmd(json!({"prefix": "probe"})).await, 22, "No handler found for 'probe'");
+    expect_err(
+        &d.cmd(json!({"prefix": "probe"})).await,
+        22,
+        "No handler found for 'probe'",
+    );
 }
 
 #[tokio::test]
@@ -196,11 +259,13 @@ async fn disabled_module_commands_are_enotsup_d8() {
         95,
         "Module 'probe' is not enabled/loaded (required by command 'probe echo'): use `ceph mgr module enable probe` to enable it",
     );
-    d.ok(json!({"prefix": "mgr module enable", "module": "probe"})).await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
     let out = d.ok(json!({"prefix": "probe echo", "a": 5})).await;
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["cmd"]["a"], json!(5), "no server-side type check (D6)");
-    d.ok(json!({"prefix": "mgr module disable", "module": "probe"})).await;
+    d.ok(json!({"prefix": "mgr module disable", "module": "probe"}))
+        .await;
     assert_eq!(d.cmd(json!({"prefix": "probe echo"})).await.rc, -95);
 }
 
@@ -208,22 +273,37 @@ async fn disabled_module_commands_are_enotsup_d8() {
 async fn enable_disable_texts_l1_to_l6() {
     let d = daemon().await;
     expect_err(
-        &d.cmd(json!({"prefix": "mgr module enable", "module": "nonexist"})).await,
+        &d.cmd(json!({"prefix": "mgr module enable", "module": "nonexist"}))
+            .await,
         2,
         "all mgr daemons do not support module 'nonexist', pass --force to force enablement",
     );
-    let r = d.cmd(json!({"prefix": "mgr module enable", "module": "balancer"})).await;
-    assert_eq!((r.rc, r.outs.as_str()), (0, "module 'balancer' is already enabled (always-on)"));
+    let r = d
+        .cmd(json!({"prefix": "mgr module enable", "module": "balancer"}))
+        .await;
+    assert_eq!(
+        (r.rc, r.outs.as_str()),
+        (0, "module 'balancer' is already enabled (always-on)")
+    );
     expect_err(
-        &d.cmd(json!({"prefix": "mgr module disable", "module": "balancer"})).await,
+        &d.cmd(json!({"prefix": "mgr module disable", "module": "balancer"}))
+            .await,
         22,
         "module 'balancer' cannot be disabled (always-on)",
     );
-    d.ok(json!({"prefix": "mgr module enable", "module": "probe"})).await;
-    let r = d.cmd(json!({"prefix": "mgr module enable", "module": "probe"})).await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
+    let r = d
+        .cmd(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
     assert_eq!(r.outs, "module 'probe' is already enabled");
-    let r = d.cmd(json!({"prefix": "mgr module disable", "module": "nonexist"})).await;
-    assert_eq!((r.rc, r.outs.as_str()), (0, "module 'nonexist' is already disabled"));
+    let r = d
+        .cmd(json!({"prefix": "mgr module disable", "module": "nonexist"}))
+        .await;
+    assert_eq!(
+        (r.rc, r.outs.as_str()),
+        (0, "module 'nonexist' is already disabled")
+    );
     expect_err(
         &d.cmd(json!({"prefix": "mgr module enable", "module": "cfcanrun"})).await,
         2,
@@ -231,32 +311,59 @@ async fn enable_disable_texts_l1_to_l6() {
     );
     let ls: Value = serde_json::from_str(&d.ok(json!({"prefix": "mgr module ls"})).await).unwrap();
     // mgr_initial_modules (restful iostat nfs) are enabled on a fresh store, as on a new cluster (L12).
-    assert_eq!(ls["enabled_modules"], json!(["iostat", "nfs", "probe", "restful"]));
+    assert_eq!(
+        ls["enabled_modules"],
+        json!(["iostat", "nfs", "probe", "restful"])
+    );
     let dis = ls["disabled_modules"].as_array().unwrap();
     let cf = dis.iter().find(|m| m["name"] == "cfcanrun").unwrap();
-    assert_eq!((cf["can_run"].clone(), cf["error_string"].clone()), (json!(false), json!("missing libfoo")));
+    assert_eq!(
+        (cf["can_run"].clone(), cf["error_string"].clone()),
+        (json!(false), json!("missing libfoo"))
+    );
     assert_eq!(cf["module_options"]["log_level"]["type"], "str");
 }
 
 #[tokio::test]
 async fn failed_modules_raise_health_and_eio_l8_d10_d11() {
     let d = daemon().await;
-    d.ok(json!({"prefix": "mgr module enable", "module": "cfcanrun", "force": "--force"})).await;
-    d.ok(json!({"prefix": "mgr module enable", "module": "cfserve"})).await;
-    d.ok(json!({"prefix": "mgr module enable", "module": "cfpanic"})).await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "cfcanrun", "force": "--force"}))
+        .await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "cfserve"}))
+        .await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "cfpanic"}))
+        .await;
     // serve fails on its own thread; give it a moment.
     for _ in 0..50 {
-        if d.core.health().checks.get("MGR_MODULE_ERROR").is_some_and(|c| c.count == 2) {
+        if d.core
+            .health()
+            .checks
+            .get("MGR_MODULE_ERROR")
+            .is_some_and(|c| c.count == 2)
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let h = d.core.health();
     let dep = &h.checks["MGR_MODULE_DEPENDENCY"];
-    assert_eq!((dep.severity, dep.summary.as_str()), (Severity::Warn, "Module 'cfcanrun' has failed dependency: missing libfoo"));
+    assert_eq!(
+        (dep.severity, dep.summary.as_str()),
+        (
+            Severity::Warn,
+            "Module 'cfcanrun' has failed dependency: missing libfoo"
+        )
+    );
     let err = &h.checks["MGR_MODULE_ERROR"];
-    assert_eq!((err.severity, err.summary.as_str()), (Severity::Err, "2 mgr modules have failed"));
-    assert!(err.detail.contains(&"Module 'cfserve' has failed: serve boom".to_string()), "{err:?}");
+    assert_eq!(
+        (err.severity, err.summary.as_str()),
+        (Severity::Err, "2 mgr modules have failed")
+    );
+    assert!(
+        err.detail
+            .contains(&"Module 'cfserve' has failed: serve boom".to_string()),
+        "{err:?}"
+    );
     assert!(err.detail.iter().any(|l| l.starts_with("Module 'cfpanic' has failed: serve panicked: serve went wrong")), "{err:?}");
     expect_err(
         &d.cmd(json!({"prefix": "cfserve ping"})).await,
@@ -268,12 +375,18 @@ async fn failed_modules_raise_health_and_eio_l8_d10_d11() {
         5,
         "Module 'cfcanrun' has experienced an error and cannot handle commands: missing libfoo",
     );
-    let text = String::from_utf8(d.cmd(json!({"prefix": "health", "detail": "detail"})).await.outb).unwrap();
+    let text = String::from_utf8(
+        d.cmd(json!({"prefix": "health", "detail": "detail"}))
+            .await
+            .outb,
+    )
+    .unwrap();
     assert!(text.starts_with("HEALTH_ERR "), "{text}");
     assert!(text.contains("[WRN] MGR_MODULE_DEPENDENCY: Module 'cfcanrun' has failed dependency: missing libfoo\n"), "{text}");
     // Disabling clears the checks.
     for m in ["cfcanrun", "cfserve", "cfpanic"] {
-        d.ok(json!({"prefix": "mgr module disable", "module": m})).await;
+        d.ok(json!({"prefix": "mgr module disable", "module": m}))
+            .await;
     }
     assert_eq!(d.core.health().status(), Severity::Ok);
 }
@@ -281,29 +394,47 @@ async fn failed_modules_raise_health_and_eio_l8_d10_d11() {
 #[tokio::test]
 async fn a_panicking_or_hanging_command_does_not_hurt_the_daemon() {
     let d = daemon().await;
-    d.ok(json!({"prefix": "mgr module enable", "module": "probe"})).await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
     let r = d.cmd(json!({"prefix": "probe panic"})).await;
     assert_eq!(r.rc, -22);
-    assert!(r.outs.contains("panicked") && r.outs.contains("deliberate"), "{r:?}");
+    assert!(
+        r.outs.contains("panicked") && r.outs.contains("deliberate"),
+        "{r:?}"
+    );
     let r = d.cmd(json!({"prefix": "probe hang"})).await;
     assert_eq!(r.rc, -110, "{r:?}");
     assert!(r.outs.contains("timed out"), "{r:?}");
-    assert_eq!(d.ok(json!({"prefix": "probe kv", "key": "k", "val": "v"})).await, "v");
+    assert_eq!(
+        d.ok(json!({"prefix": "probe kv", "key": "k", "val": "v"}))
+            .await,
+        "v"
+    );
 }
 
 #[tokio::test]
 async fn module_options_e_and_mon_validation_f() {
     let d = daemon().await;
-    d.ok(json!({"prefix": "mgr module enable", "module": "probe"})).await;
-    assert_eq!(d.ok(json!({"prefix": "probe opt", "key": "o_int"})).await, "Some(Int(5))");
-    assert_eq!(d.ok(json!({"prefix": "probe opt", "key": "o_bool"})).await, "None");
+    d.ok(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
+    assert_eq!(
+        d.ok(json!({"prefix": "probe opt", "key": "o_int"})).await,
+        "Some(Int(5))"
+    );
+    assert_eq!(
+        d.ok(json!({"prefix": "probe opt", "key": "o_bool"})).await,
+        "None"
+    );
     expect_err(
         &d.cmd(json!({"prefix": "probe opt", "key": "nope"})).await,
         22,
         "Config option 'nope' is not in Module.MODULE_OPTIONS",
     );
     expect_err(
-        &d.cmd(json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/o_int", "value": "11"})).await,
+        &d.cmd(
+            json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/o_int", "value": "11"}),
+        )
+        .await,
         22,
         "error parsing value: Value '11' exceeds maximum 10",
     );
@@ -313,88 +444,180 @@ async fn module_options_e_and_mon_validation_f() {
         "error parsing value: strict_si_cast: unit prefix not recognized",
     );
     expect_err(
-        &d.cmd(json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/nope", "value": "1"})).await,
+        &d.cmd(
+            json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/nope", "value": "1"}),
+        )
+        .await,
         22,
         "unrecognized config option 'mgr/probe/nope'",
     );
     expect_err(
-        &d.cmd(json!({"prefix": "config set", "who": "mgr", "name": "mgr/nomodule/opt", "value": "1"})).await,
+        &d.cmd(
+            json!({"prefix": "config set", "who": "mgr", "name": "mgr/nomodule/opt", "value": "1"}),
+        )
+        .await,
         22,
         "unrecognized config option 'mgr/nomodule/opt'",
     );
     d.ok(json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/nope", "value": "1", "force": true})).await;
-    d.ok(json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/o_int", "value": "7"})).await;
-    assert_eq!(d.ok(json!({"prefix": "probe opt", "key": "o_int"})).await, "Some(Int(7))");
+    d.ok(json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/o_int", "value": "7"}))
+        .await;
+    assert_eq!(
+        d.ok(json!({"prefix": "probe opt", "key": "o_int"})).await,
+        "Some(Int(7))"
+    );
     // Localized (F7) and the module's own write path, validated the same way.
-    d.ok(json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/x/o_int", "value": "4"})).await;
+    d.ok(json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/x/o_int", "value": "4"}))
+        .await;
     expect_err(
-        &d.cmd(json!({"prefix": "probe setopt", "key": "o_int", "val": "0"})).await,
+        &d.cmd(json!({"prefix": "probe setopt", "key": "o_int", "val": "0"}))
+            .await,
         22,
         "error parsing value: Value '0' is below minimum 1",
     );
-    d.ok(json!({"prefix": "probe setopt", "key": "o_bool", "val": "TRUE"})).await;
-    assert_eq!(d.ok(json!({"prefix": "config get", "who": "mgr", "key": "mgr/probe/o_bool"})).await, "true\n");
+    d.ok(json!({"prefix": "probe setopt", "key": "o_bool", "val": "TRUE"}))
+        .await;
+    assert_eq!(
+        d.ok(json!({"prefix": "config get", "who": "mgr", "key": "mgr/probe/o_bool"}))
+            .await,
+        "true\n"
+    );
     // config rm reverts to the default (F13).
-    d.ok(json!({"prefix": "config rm", "who": "mgr", "name": "mgr/probe/o_int"})).await;
-    assert_eq!(d.ok(json!({"prefix": "config get", "who": "mgr", "key": "mgr/probe/o_int"})).await, "5\n");
-    let dump: Value = serde_json::from_str(&d.ok(json!({"prefix": "config dump", "format": "json"})).await).unwrap();
-    let forced = dump.as_array().unwrap().iter().find(|e| e["name"] == "mgr/probe/nope").unwrap();
+    d.ok(json!({"prefix": "config rm", "who": "mgr", "name": "mgr/probe/o_int"}))
+        .await;
+    assert_eq!(
+        d.ok(json!({"prefix": "config get", "who": "mgr", "key": "mgr/probe/o_int"}))
+            .await,
+        "5\n"
+    );
+    let dump: Value = serde_json::from_str(
+        &d.ok(json!({"prefix": "config dump", "format": "json"}))
+            .await,
+    )
+    .unwrap();
+    let forced = dump
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "mgr/probe/nope")
+        .unwrap();
     assert_eq!(forced["level"], "unknown");
     expect_err(
-        &d.cmd(json!({"prefix": "config set", "who": "osd.3", "name": "debug_mgr", "value": "1"})).await,
+        &d.cmd(json!({"prefix": "config set", "who": "osd.3", "name": "debug_mgr", "value": "1"}))
+            .await,
         22,
         "unrecognized config target 'osd.3' (this manager keeps sections global, mgr and mgr.<id>)",
     );
-    d.ok(json!({"prefix": "config set", "who": "mgr.x", "name": "debug_mgr", "value": "20/20"})).await;
+    d.ok(json!({"prefix": "config set", "who": "mgr.x", "name": "debug_mgr", "value": "20/20"}))
+        .await;
 }
 
 #[tokio::test]
 async fn kv_store_g_and_config_key() {
     let d = daemon().await;
-    d.ok(json!({"prefix": "mgr module enable", "module": "probe"})).await;
-    d.ok(json!({"prefix": "probe kv", "key": "k1", "val": "v1"})).await;
-    d.ok(json!({"prefix": "probe kv", "key": "k1/sub", "val": "v2"})).await;
-    d.ok(json!({"prefix": "probe kv", "key": "other", "val": "v3"})).await;
-    let p: Value = serde_json::from_str(&d.ok(json!({"prefix": "probe prefix", "p": "k"})).await).unwrap();
+    d.ok(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
+    d.ok(json!({"prefix": "probe kv", "key": "k1", "val": "v1"}))
+        .await;
+    d.ok(json!({"prefix": "probe kv", "key": "k1/sub", "val": "v2"}))
+        .await;
+    d.ok(json!({"prefix": "probe kv", "key": "other", "val": "v3"}))
+        .await;
+    let p: Value =
+        serde_json::from_str(&d.ok(json!({"prefix": "probe prefix", "p": "k"})).await).unwrap();
     assert_eq!(p, json!({"k1": "v1", "k1/sub": "v2"}));
     // The same keys through config-key, as an operator sees them.
-    let r = d.cmd(json!({"prefix": "config-key get", "key": "mgr/probe/k1"})).await;
-    assert_eq!((r.rc, r.outb.as_slice(), r.outs.as_str()), (0, b"v1".as_slice(), "obtained 'mgr/probe/k1'"));
-    let r = d.core.handle_command(&json!({"prefix": "config-key set", "key": "mgr/probe/ext"}).to_string(), b"from inbuf").await;
+    let r = d
+        .cmd(json!({"prefix": "config-key get", "key": "mgr/probe/k1"}))
+        .await;
+    assert_eq!(
+        (r.rc, r.outb.as_slice(), r.outs.as_str()),
+        (0, b"v1".as_slice(), "obtained 'mgr/probe/k1'")
+    );
+    let r = d
+        .core
+        .handle_command(
+            &json!({"prefix": "config-key set", "key": "mgr/probe/ext"}).to_string(),
+            b"from inbuf",
+        )
+        .await;
     assert_eq!((r.rc, r.outs.as_str()), (0, "set mgr/probe/ext"));
-    assert_eq!(d.ok(json!({"prefix": "probe kv", "key": "ext"})).await, "from inbuf");
-    expect_err(&d.cmd(json!({"prefix": "config-key exists", "key": "nope"})).await, 2, "key 'nope' doesn't exist");
+    assert_eq!(
+        d.ok(json!({"prefix": "probe kv", "key": "ext"})).await,
+        "from inbuf"
+    );
     expect_err(
-        &d.cmd(json!({"prefix": "config-key get", "key": "nope"})).await,
+        &d.cmd(json!({"prefix": "config-key exists", "key": "nope"}))
+            .await,
+        2,
+        "key 'nope' doesn't exist",
+    );
+    expect_err(
+        &d.cmd(json!({"prefix": "config-key get", "key": "nope"}))
+            .await,
         2,
         "error obtaining 'nope': (2) No such file or directory",
     );
-    assert_eq!(d.cmd(json!({"prefix": "config-key rm", "key": "mgr/probe/ext"})).await.outs, "key deleted");
-    assert_eq!(d.cmd(json!({"prefix": "config-key rm", "key": "mgr/probe/ext"})).await.outs, "no such key 'mgr/probe/ext'");
+    assert_eq!(
+        d.cmd(json!({"prefix": "config-key rm", "key": "mgr/probe/ext"}))
+            .await
+            .outs,
+        "key deleted"
+    );
+    assert_eq!(
+        d.cmd(json!({"prefix": "config-key rm", "key": "mgr/probe/ext"}))
+            .await
+            .outs,
+        "no such key 'mgr/probe/ext'"
+    );
     let ls: Value = serde_json::from_str(&d.ok(json!({"prefix": "config-key ls"})).await).unwrap();
     assert!(ls.as_array().unwrap().contains(&json!("mgr/probe/k1")));
-    let dump: Value = serde_json::from_str(&d.ok(json!({"prefix": "config-key dump", "key": "mgr/probe/k1"})).await).unwrap();
-    assert_eq!(dump, json!({"mgr/probe/k1": "v1", "mgr/probe/k1/sub": "v2"}));
+    let dump: Value = serde_json::from_str(
+        &d.ok(json!({"prefix": "config-key dump", "key": "mgr/probe/k1"}))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(
+        dump,
+        json!({"mgr/probe/k1": "v1", "mgr/probe/k1/sub": "v2"})
+    );
     let big = "x".repeat(70000);
-    let r = d.cmd(json!({"prefix": "config-key set", "key": "big", "val": big})).await;
+    let r = d
+        .cmd(json!({"prefix": "config-key set", "key": "big", "val": big}))
+        .await;
     assert_eq!(r.rc, -27, "{r:?}");
-    expect_err(&d.cmd(json!({"prefix": "config-key get", "key": "big"})).await, 2, "error obtaining 'big': (2) No such file or directory");
+    expect_err(
+        &d.cmd(json!({"prefix": "config-key get", "key": "big"}))
+            .await,
+        2,
+        "error obtaining 'big': (2) No such file or directory",
+    );
 }
 
 #[tokio::test]
 async fn module_health_checks_replace_h5_h6() {
     let d = daemon().await;
-    d.ok(json!({"prefix": "mgr module enable", "module": "probe"})).await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
     let checks = json!({"CONFTEST_A": {"severity": "warning", "summary": "a is bad", "count": 3, "detail": ["d1", "d2"]},
                         "CONFTEST_B": {"severity": "error", "summary": "b is worse", "detail": []}});
-    d.ok(json!({"prefix": "probe health", "checks": checks.to_string()})).await;
-    let h: Value = serde_json::from_str(&d.ok(json!({"prefix": "health", "detail": "detail", "format": "json"})).await).unwrap();
+    d.ok(json!({"prefix": "probe health", "checks": checks.to_string()}))
+        .await;
+    let h: Value = serde_json::from_str(
+        &d.ok(json!({"prefix": "health", "detail": "detail", "format": "json"}))
+            .await,
+    )
+    .unwrap();
     assert_eq!(h["status"], "HEALTH_ERR");
-    assert_eq!(h["checks"]["CONFTEST_A"]["detail"], json!([{"message": "d1"}, {"message": "d2"}]));
+    assert_eq!(
+        h["checks"]["CONFTEST_A"]["detail"],
+        json!([{"message": "d1"}, {"message": "d2"}])
+    );
     d.ok(json!({"prefix": "probe health", "checks": json!({"CONFTEST_A": {"severity": "warning", "summary": "only a"}}).to_string()})).await;
     let h = d.core.health();
     assert_eq!(h.checks.keys().collect::<Vec<_>>(), vec!["CONFTEST_A"]);
-    d.ok(json!({"prefix": "probe health", "checks": "{}"})).await;
+    d.ok(json!({"prefix": "probe health", "checks": "{}"}))
+        .await;
     assert!(d.core.health().checks.is_empty());
     let _ = HealthCheck::new(Severity::Ok, "");
 }
@@ -402,7 +625,8 @@ async fn module_health_checks_replace_h5_h6() {
 #[tokio::test]
 async fn notify_reaches_subscribed_modules_only() {
     let d = daemon().await;
-    d.ok(json!({"prefix": "mgr module enable", "module": "probe"})).await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
     d.core.notify("osd_map", "");
     d.core.notify("fs_map", "");
     d.core.notify("osd_map", "");
@@ -413,7 +637,11 @@ async fn notify_reaches_subscribed_modules_only() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(d.ok(json!({"prefix": "probe notified"})).await, "2");
-    assert_eq!(d.ok(json!({"prefix": "probe kv", "key": "last_notify"})).await, "osd_map");
+    assert_eq!(
+        d.ok(json!({"prefix": "probe kv", "key": "last_notify"}))
+            .await,
+        "osd_map"
+    );
 }
 
 #[tokio::test]
@@ -421,7 +649,10 @@ async fn state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let start = |path: std::path::PathBuf| async move {
         let store = Arc::new(Store::open(&path.join("rmgr.db")).unwrap());
-        let specs = vec![RustModuleSpec { name: "probe", new: || Box::new(Probe) }];
+        let specs = vec![RustModuleSpec {
+            name: "probe",
+            new: || Box::new(Probe),
+        }];
         Core::start(CoreConfig {
             mgr_id: "x".into(),
             store,
@@ -434,17 +665,40 @@ async fn state_survives_a_restart() {
     };
     let run = |core: Core, v: Value| async move { core.handle_command(&v.to_string(), b"").await };
     let first = start(dir.path().to_path_buf()).await;
-    assert_eq!(run(first.clone(), json!({"prefix": "mgr module enable", "module": "probe"})).await.rc, 0);
+    assert_eq!(
+        run(
+            first.clone(),
+            json!({"prefix": "mgr module enable", "module": "probe"})
+        )
+        .await
+        .rc,
+        0
+    );
     assert_eq!(run(first.clone(), json!({"prefix": "config set", "who": "mgr", "name": "mgr/probe/o_str", "value": "kept"})).await.rc, 0);
-    assert_eq!(run(first.clone(), json!({"prefix": "probe kv", "key": "k", "val": "v"})).await.rc, 0);
+    assert_eq!(
+        run(
+            first.clone(),
+            json!({"prefix": "probe kv", "key": "k", "val": "v"})
+        )
+        .await
+        .rc,
+        0
+    );
     first.shutdown().await;
     drop(first);
 
     let second = start(dir.path().to_path_buf()).await;
     let r = run(second.clone(), json!({"prefix": "probe kv", "key": "k"})).await;
     assert_eq!(r.outb, b"v", "module re-enabled and its KV kept: {r:?}");
-    let r = run(second.clone(), json!({"prefix": "probe opt", "key": "o_str"})).await;
-    assert_eq!(String::from_utf8(r.outb).unwrap(), format!("{:?}", Some(TypedValue::Str("kept".into()))));
+    let r = run(
+        second.clone(),
+        json!({"prefix": "probe opt", "key": "o_str"}),
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8(r.outb).unwrap(),
+        format!("{:?}", Some(TypedValue::Str("kept".into())))
+    );
     second.shutdown().await;
 }
 
@@ -457,6 +711,8 @@ async fn descriptions_list_modules_first_then_builtins() {
     let first = &obj["cmd000"];
     assert_eq!(first["sig"][0], "cfcanrun");
     assert_eq!(first["flags"], 8);
-    assert!(obj.values().any(|c| c["sig"] == json!(["mgr", "module", "ls"])));
+    assert!(obj
+        .values()
+        .any(|c| c["sig"] == json!(["mgr", "module", "ls"])));
     let _: BTreeMap<String, Value> = serde_json::from_str(&out).unwrap();
 }

@@ -13,7 +13,8 @@ pub use host::{PythonModules, PythonModulesConfig};
 pub use worker::{worker_main, zygote_main};
 
 /// The version string modules see (`_ceph_get_version`): rmgr speaks Pacific 16.2.15.
-pub const CEPH_VERSION: &str = "ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)";
+pub const CEPH_VERSION: &str =
+    "ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)";
 
 pub(crate) fn b64_encode(b: &[u8]) -> String {
     use base64::Engine;
@@ -22,5 +23,7 @@ pub(crate) fn b64_encode(b: &[u8]) -> String {
 
 pub(crate) fn b64_decode(s: &str) -> Result<Vec<u8>, String> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(s).map_err(|e| format!("bad base64: {e}"))
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| format!("bad base64: {e}"))
 }

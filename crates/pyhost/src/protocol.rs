@@ -65,28 +65,61 @@ pub enum ReplicaChange {
 pub enum Frame {
     // ---- core → worker ------------------------------------------------------------
     /// First frame: who the worker is and what it mirrors.
-    Init { module: String, mgr_id: String, module_path: String, mode: Mode, replica: Replica },
+    Init {
+        module: String,
+        mgr_id: String,
+        module_path: String,
+        mode: Mode,
+        replica: Replica,
+    },
     /// Run `_handle_command(inbuf, cmd)`.
-    Command { id: u64, cmd: Value, inbuf: String },
-    Notify { notify_type: String, notify_id: Value },
+    Command {
+        id: u64,
+        cmd: Value,
+        inbuf: String,
+    },
+    Notify {
+        notify_type: String,
+        notify_id: Value,
+    },
     ConfigNotify,
-    Replica { changes: Vec<ReplicaChange> },
+    Replica {
+        changes: Vec<ReplicaChange>,
+    },
     /// Another module's `remote()` call: pickled `(args, kwargs)`.
-    Remote { id: u64, method: String, args: String },
+    Remote {
+        id: u64,
+        method: String,
+        args: String,
+    },
     Shutdown,
 
     // ---- worker → core ------------------------------------------------------------
     /// The module was imported (or failed to be); sent once, before anything else.
-    Loaded { report: LoadReport },
+    Loaded {
+        report: LoadReport,
+    },
     /// The module's instance was constructed (active/standby) or failed to be.
-    Started { error: Option<String> },
+    Started {
+        error: Option<String>,
+    },
     /// The serve thread ended with an exception (module_loading.md §4).
-    ServeFailed { error: String, traceback: String },
+    ServeFailed {
+        error: String,
+        traceback: String,
+    },
     /// A native call that needs the core: `method` names the `_ceph_*` call.
-    Call { id: u64, method: String, args: Value },
+    Call {
+        id: u64,
+        method: String,
+        args: Value,
+    },
 
     // ---- either way ---------------------------------------------------------------
-    Reply { id: u64, result: CallResult },
+    Reply {
+        id: u64,
+        result: CallResult,
+    },
 }
 
 /// The outcome of a request. Errors carry the Python exception type to raise.
@@ -102,7 +135,10 @@ impl CallResult {
         CallResult::Ok { value }
     }
     pub fn err(exc: &str, msg: impl Into<String>) -> Self {
-        CallResult::Err { exc: exc.to_string(), msg: msg.into() }
+        CallResult::Err {
+            exc: exc.to_string(),
+            msg: msg.into(),
+        }
     }
 }
 
@@ -138,14 +174,21 @@ impl Decoder {
     /// The next whole frame, `Ok(None)` if more bytes are needed. After an error the
     /// stream is unusable: the caller drops the connection.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, ProtocolError> {
-        let Some(head) = self.buf.get(..4) else { return Ok(None) };
+        let Some(head) = self.buf.get(..4) else {
+            return Ok(None);
+        };
         let mut len_bytes = [0u8; 4];
         len_bytes.copy_from_slice(head);
         let len = u32::from_be_bytes(len_bytes) as usize;
         if len > MAX_FRAME {
-            return Err(ProtocolError::FrameTooLong { len, max: MAX_FRAME });
+            return Err(ProtocolError::FrameTooLong {
+                len,
+                max: MAX_FRAME,
+            });
         }
-        let Some(body) = self.buf.get(4..4 + len) else { return Ok(None) };
+        let Some(body) = self.buf.get(4..4 + len) else {
+            return Ok(None);
+        };
         let frame = serde_json::from_slice(body).map_err(|e| ProtocolError::Json(e.to_string()));
         self.buf.drain(..4 + len);
         frame.map(Some)
@@ -160,9 +203,21 @@ mod tests {
     #[test]
     fn frames_round_trip_in_pieces() {
         let frames = vec![
-            Frame::Command { id: 7, cmd: serde_json::json!({"prefix": "hello"}), inbuf: "x".into() },
-            Frame::Reply { id: 7, result: CallResult::ok(serde_json::json!([0, "out", ""])) },
-            Frame::Replica { changes: vec![ReplicaChange::Store { key: "k".into(), value: None }] },
+            Frame::Command {
+                id: 7,
+                cmd: serde_json::json!({"prefix": "hello"}),
+                inbuf: "x".into(),
+            },
+            Frame::Reply {
+                id: 7,
+                result: CallResult::ok(serde_json::json!([0, "out", ""])),
+            },
+            Frame::Replica {
+                changes: vec![ReplicaChange::Store {
+                    key: "k".into(),
+                    value: None,
+                }],
+            },
             Frame::Shutdown,
         ];
         let bytes: Vec<u8> = frames.iter().flat_map(encode).collect();
@@ -181,7 +236,10 @@ mod tests {
     fn oversized_frame_is_refused_before_buffering() {
         let mut d = Decoder::default();
         d.push(&u32::MAX.to_be_bytes());
-        assert!(matches!(d.next_frame(), Err(ProtocolError::FrameTooLong { .. })));
+        assert!(matches!(
+            d.next_frame(),
+            Err(ProtocolError::FrameTooLong { .. })
+        ));
     }
 
     proptest! {

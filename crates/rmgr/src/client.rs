@@ -30,7 +30,9 @@ struct ClientArgs {
 
 fn value(args: &[String], i: &mut usize, name: &str) -> Result<String, String> {
     *i += 1;
-    args.get(*i).cloned().ok_or_else(|| format!("argument {name}: expected one argument"))
+    args.get(*i)
+        .cloned()
+        .ok_or_else(|| format!("argument {name}: expected one argument"))
 }
 
 fn parse_args(args: &[String]) -> Result<Option<ClientArgs>, String> {
@@ -56,7 +58,11 @@ fn parse_args(args: &[String]) -> Result<Option<ClientArgs>, String> {
                 if !FORMATS.contains(&f.as_str()) {
                     return Err(format!(
                         "argument -f/--format: invalid choice: '{f}' (choose from {})",
-                        FORMATS.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(", ")
+                        FORMATS
+                            .iter()
+                            .map(|f| format!("'{f}'"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                 }
                 out.format = Some(f);
@@ -64,7 +70,9 @@ fn parse_args(args: &[String]) -> Result<Option<ClientArgs>, String> {
             "-i" | "--in-file" => out.infile = Some(take("-i/--in-file", &mut i)?),
             "-p" | "--period" => {
                 let p = take("-p/--period", &mut i)?;
-                let v: f64 = p.parse().map_err(|_| format!("argument -p/--period: invalid float value: '{p}'"))?;
+                let v: f64 = p
+                    .parse()
+                    .map_err(|_| format!("argument -p/--period: invalid float value: '{p}'"))?;
                 if !(v.is_finite() && v > 0.0) {
                     return Err(format!("argument -p/--period: must be positive: '{p}'"));
                 }
@@ -94,7 +102,10 @@ pub fn main(args: &[String]) -> ExitCode {
         eprint!("{USAGE}");
         return ExitCode::from(2);
     }
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("rmgr: cannot start the runtime: {e}");
@@ -209,7 +220,10 @@ async fn run(args: ClientArgs) -> ExitCode {
 }
 
 fn terminal_width() -> u16 {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(80)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(80)
 }
 
 #[cfg(test)]
@@ -222,9 +236,17 @@ mod tests {
 
     #[test]
     fn own_options_are_taken_out_anywhere() {
-        let a = parse_args(&s(&["config", "dump", "-f", "json", "--data=/tmp/x", "--period", "2"]))
-            .expect("ok")
-            .expect("args");
+        let a = parse_args(&s(&[
+            "config",
+            "dump",
+            "-f",
+            "json",
+            "--data=/tmp/x",
+            "--period",
+            "2",
+        ]))
+        .expect("ok")
+        .expect("args");
         assert_eq!(a.words, s(&["config", "dump"]));
         assert_eq!(a.format.as_deref(), Some("json"));
         assert_eq!(a.data.as_deref(), Some(std::path::Path::new("/tmp/x")));
@@ -241,7 +263,9 @@ mod tests {
 
     #[test]
     fn confirmation_flags_stay_words() {
-        let a = parse_args(&s(&["mgr", "module", "enable", "x", "--force"])).expect("ok").expect("args");
+        let a = parse_args(&s(&["mgr", "module", "enable", "x", "--force"]))
+            .expect("ok")
+            .expect("args");
         assert_eq!(a.words, s(&["mgr", "module", "enable", "x", "--force"]));
     }
 }

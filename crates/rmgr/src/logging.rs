@@ -13,7 +13,13 @@ use tracing_subscriber::Registry;
 
 /// Ceph debug level (first number of `debug_mgr`) → the most verbose level logged.
 pub fn level_for(debug_mgr: &str) -> LevelFilter {
-    let n = debug_mgr.split('/').next().unwrap_or("").trim().parse::<i64>().unwrap_or(1);
+    let n = debug_mgr
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1);
     match n {
         i64::MIN..=0 => LevelFilter::ERROR,
         1 => LevelFilter::WARN,
@@ -51,6 +57,12 @@ pub fn init(path: &Path, initial: &str) -> anyhow::Result<Logging> {
         .with_writer(Mutex::new(file))
         .with_ansi(false)
         .with_thread_names(true);
-    tracing_subscriber::registry().with(filter).with(fmt).try_init()?;
-    Ok(Logging { handle, current: Mutex::new(initial.to_string()) })
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .try_init()?;
+    Ok(Logging {
+        handle,
+        current: Mutex::new(initial.to_string()),
+    })
 }

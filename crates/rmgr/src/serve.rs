@@ -17,7 +17,10 @@ const REQUEST_QUEUE: usize = 128;
 const MAX_IN_FLIGHT: usize = 64;
 
 #[derive(Parser, Debug)]
-#[command(name = "rmgr serve", about = "Run the rmgr manager daemon (standalone, embedded store)")]
+#[command(
+    name = "rmgr serve",
+    about = "Run the rmgr manager daemon (standalone, embedded store)"
+)]
 struct ServeArgs {
     /// Directory for the store, the admin socket (rmgr.asok) and the log (rmgr.log).
     #[arg(long)]
@@ -57,18 +60,30 @@ fn parse_size(s: &str) -> Result<u64, String> {
         Some('G' | 'g') => (&s[..s.len() - 1], 1 << 30),
         _ => (s, 1),
     };
-    num.trim().parse::<u64>().map(|n| n.saturating_mul(mult)).map_err(|_| format!("not a size: '{s}'"))
+    num.trim()
+        .parse::<u64>()
+        .map(|n| n.saturating_mul(mult))
+        .map_err(|_| format!("not a size: '{s}'"))
 }
 
 pub fn main(args: &[String]) -> ExitCode {
-    let parsed = match ServeArgs::try_parse_from(std::iter::once("rmgr serve".to_string()).chain(args.iter().cloned())) {
+    let parsed = match ServeArgs::try_parse_from(
+        std::iter::once("rmgr serve".to_string()).chain(args.iter().cloned()),
+    ) {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(22) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(22)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("rmgr serve: cannot start the runtime: {e}");
@@ -86,12 +101,16 @@ pub fn main(args: &[String]) -> ExitCode {
 }
 
 fn rust_modules() -> Arc<dyn ModuleProvider> {
-    Arc::new(RustModules::new(vec![rmgr_module_rust_hello::spec(), rmgr_module_kvstat::spec()]))
+    Arc::new(RustModules::new(vec![
+        rmgr_module_rust_hello::spec(),
+        rmgr_module_kvstat::spec(),
+    ]))
 }
 
 async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let data = args.data.unwrap_or_else(paths::default_data_dir);
-    std::fs::create_dir_all(&data).with_context(|| format!("cannot create data directory {}", data.display()))?;
+    std::fs::create_dir_all(&data)
+        .with_context(|| format!("cannot create data directory {}", data.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -99,7 +118,10 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let log_path = args.log_file.unwrap_or_else(|| data.join("rmgr.log"));
     let logging = Arc::new(logging::init(&log_path, "2/5").context("cannot open the log file")?);
-    let store = Arc::new(Store::open(&data.join("rmgr.db")).with_context(|| format!("cannot open the store in {}", data.display()))?);
+    let store = Arc::new(
+        Store::open(&data.join("rmgr.db"))
+            .with_context(|| format!("cannot open the store in {}", data.display()))?,
+    );
     tracing::info!(data = %data.display(), id = %args.id, "rmgr {} starting", env!("CARGO_PKG_VERSION"));
 
     let timeout = if args.command_timeout.is_finite() && args.command_timeout > 0.0 {
@@ -110,9 +132,13 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Options the daemon needs before the core runs (module discovery) are read from
     // the store directly, with the same mgr.<id> > mgr > global resolution.
     let early = |name: &str| -> Option<String> {
-        [format!("mgr.{}", args.id), "mgr".to_string(), "global".to_string()]
-            .iter()
-            .find_map(|who| store.config_get(who, name).ok().flatten())
+        [
+            format!("mgr.{}", args.id),
+            "mgr".to_string(),
+            "global".to_string(),
+        ]
+        .iter()
+        .find_map(|who| store.config_get(who, name).ok().flatten())
     };
     let module_path = args
         .module_path
@@ -125,19 +151,26 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
-    let python_path = crate::python_files::materialize(&data).context("cannot write rmgr's Python package")?;
+    let python_path =
+        crate::python_files::materialize(&data).context("cannot write rmgr's Python package")?;
     let exe = std::env::current_exe().context("cannot find the rmgr executable")?;
-    let python: Arc<dyn ModuleProvider> = Arc::new(rmgr_pyhost::PythonModules::new(rmgr_pyhost::PythonModulesConfig {
-        exe,
-        module_paths: module_path.split(':').filter(|p| !p.is_empty()).map(PathBuf::from).collect(),
-        python_path,
-        command_timeout: timeout,
-        stop_grace: Duration::from_secs(10),
-        memory_limit: args.module_memory_limit,
-        mgr_id: args.id.clone(),
-        disabled,
-        use_zygote: !args.no_zygote,
-    }));
+    let python: Arc<dyn ModuleProvider> = Arc::new(rmgr_pyhost::PythonModules::new(
+        rmgr_pyhost::PythonModulesConfig {
+            exe,
+            module_paths: module_path
+                .split(':')
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect(),
+            python_path,
+            command_timeout: timeout,
+            stop_grace: Duration::from_secs(10),
+            memory_limit: args.module_memory_limit,
+            mgr_id: args.id.clone(),
+            disabled,
+            use_zygote: !args.no_zygote,
+        },
+    ));
     let core = Core::start(CoreConfig {
         mgr_id: args.id.clone(),
         store,
@@ -150,9 +183,13 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .await
     .context("cannot start the core")?;
     if let Some(f) = &args.fixture {
-        let text = std::fs::read(f).with_context(|| format!("cannot read fixture {}", f.display()))?;
-        let value: serde_json::Value = serde_json::from_slice(&text).with_context(|| format!("fixture {} is not JSON", f.display()))?;
-        let names = core.load_cluster_fixture(&value).map_err(|e| anyhow::anyhow!("fixture {}: {e}", f.display()))?;
+        let text =
+            std::fs::read(f).with_context(|| format!("cannot read fixture {}", f.display()))?;
+        let value: serde_json::Value = serde_json::from_slice(&text)
+            .with_context(|| format!("fixture {} is not JSON", f.display()))?;
+        let names = core
+            .load_cluster_fixture(&value)
+            .map_err(|e| anyhow::anyhow!("fixture {}: {e}", f.display()))?;
         tracing::info!(fixture = %f.display(), "loaded cluster state: {}", names.join(", "));
     }
 
@@ -169,17 +206,27 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(async move {
             let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
             while let Some(req) = req_rx.recv().await {
-                let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
                 let core = core.clone();
                 tokio::spawn(async move {
                     let r = core.handle_command(&req.cmd, &req.inbuf).await;
-                    let _ = req.reply.send(rmgr_asok::AsokReply { rc: r.rc, outs: r.outs, outb: r.outb });
+                    let _ = req.reply.send(rmgr_asok::AsokReply {
+                        rc: r.rc,
+                        outs: r.outs,
+                        outb: r.outb,
+                    });
                     drop(permit);
                 });
             }
         })
     };
-    println!("rmgr serve: mgr.{} ready; admin socket {}", args.id, sock.display());
+    println!(
+        "rmgr serve: mgr.{} ready; admin socket {}",
+        args.id,
+        sock.display()
+    );
     tracing::info!(socket = %sock.display(), "ready");
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -14,7 +14,10 @@ use std::time::Duration;
 pub const NAME: &str = "kvstat";
 
 pub fn spec() -> RustModuleSpec {
-    RustModuleSpec { name: NAME, new: || Box::new(KvStat) }
+    RustModuleSpec {
+        name: NAME,
+        new: || Box::new(KvStat),
+    }
 }
 
 pub struct KvStat;
@@ -47,7 +50,12 @@ impl KvStat {
             };
             checks.insert(
                 "MGR_KV_USAGE_HIGH".to_string(),
-                HealthCheck { severity: Severity::Warn, summary, count: over.len() as u64, detail: over },
+                HealthCheck {
+                    severity: Severity::Warn,
+                    summary,
+                    count: over.len() as u64,
+                    detail: over,
+                },
             );
         }
         ctx.set_health_checks(checks);
@@ -77,7 +85,11 @@ impl KvStat {
 
 impl MgrModule for KvStat {
     fn commands(&self) -> Vec<ModuleCommand> {
-        vec![ModuleCommand::new("kvstat ls", "Show each module's KV store usage (keys, bytes)", "r")]
+        vec![ModuleCommand::new(
+            "kvstat ls",
+            "Show each module's KV store usage (keys, bytes)",
+            "r",
+        )]
     }
 
     fn options(&self) -> Vec<ModuleOption> {

@@ -14,7 +14,10 @@ use std::time::Duration;
 pub const NAME: &str = "rust_hello";
 
 pub fn spec() -> RustModuleSpec {
-    RustModuleSpec { name: NAME, new: || Box::new(RustHello::default()) }
+    RustModuleSpec {
+        name: NAME,
+        new: || Box::new(RustHello::default()),
+    }
 }
 
 #[derive(Default)]
@@ -39,7 +42,10 @@ fn float_opt(ctx: &ModuleContext, key: &str, dflt: f64) -> f64 {
 
 impl RustHello {
     fn greet(&self, ctx: &ModuleContext, cmd: &CmdMap) -> CommandReply {
-        let who = cmd.get("person_name").and_then(|v| v.as_str()).unwrap_or("world");
+        let who = cmd
+            .get("person_name")
+            .and_then(|v| v.as_str())
+            .unwrap_or("world");
         let greeting = str_opt(ctx, "greeting");
         ctx.log(LogLevel::Info, &format!("greeting {who}"));
         CommandReply::ok(format!("{greeting}, {who}!\n"))
@@ -59,14 +65,21 @@ impl RustHello {
     }
 
     fn status(&self, ctx: &ModuleContext) -> CommandReply {
-        let last = ctx.get_store("last_tick").ok().flatten().unwrap_or_default();
+        let last = ctx
+            .get_store("last_tick")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let v = serde_json::json!({
             "ticks": self.ticks.load(Ordering::Relaxed),
             "last_tick": last,
             "greeting": str_opt(ctx, "greeting"),
             "interval": float_opt(ctx, "interval", 10.0),
         });
-        CommandReply::ok(rmgr_core::format::to_json_bytes(&v, rmgr_core::format::Format::JsonPretty))
+        CommandReply::ok(rmgr_core::format::to_json_bytes(
+            &v,
+            rmgr_core::format::Format::JsonPretty,
+        ))
     }
 
     fn update_health(&self, ctx: &ModuleContext) {
@@ -89,8 +102,17 @@ impl MgrModule for RustHello {
                 "Say hello (to <person_name>, or to the world)",
                 "r",
             ),
-            ModuleCommand::new("rust_hello count", "Increment and show a counter kept in the KV store", "rw"),
-            ModuleCommand::new("rust_hello status", "Show the serve loop's progress and the options", "r").poll(),
+            ModuleCommand::new(
+                "rust_hello count",
+                "Increment and show a counter kept in the KV store",
+                "rw",
+            ),
+            ModuleCommand::new(
+                "rust_hello status",
+                "Show the serve loop's progress and the options",
+                "r",
+            )
+            .poll(),
         ]
     }
 
@@ -136,7 +158,10 @@ impl MgrModule for RustHello {
     }
 
     fn notify(&self, ctx: &ModuleContext, notify_type: &str, notify_id: &str) {
-        ctx.log(LogLevel::Debug, &format!("notify {notify_type} {notify_id}"));
+        ctx.log(
+            LogLevel::Debug,
+            &format!("notify {notify_type} {notify_id}"),
+        );
     }
 
     fn config_notify(&self, ctx: &ModuleContext) {

@@ -9,7 +9,9 @@ use rmgr_options::daemon_option;
 use serde_json::{json, Map, Value};
 
 fn check_who(who: &str) -> Result<(), CommandReply> {
-    let ok = who == "global" || who == "mgr" || who.strip_prefix("mgr.").is_some_and(|id| !id.is_empty());
+    let ok = who == "global"
+        || who == "mgr"
+        || who.strip_prefix("mgr.").is_some_and(|id| !id.is_empty());
     if ok {
         Ok(())
     } else {
@@ -29,9 +31,13 @@ pub(super) fn set(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandRepl
     let stored = if arg_flag(cmd, "force") {
         value.to_string()
     } else {
-        s.validate_config(name, value).map_err(|e| CommandReply::err(errno::EINVAL, e))?.0
+        s.validate_config(name, value)
+            .map_err(|e| CommandReply::err(errno::EINVAL, e))?
+            .0
     };
-    s.config.set(who, name, &stored).map_err(|e| CommandReply::err(errno::EIO, e.to_string()))?;
+    s.config
+        .set(who, name, &stored)
+        .map_err(|e| CommandReply::err(errno::EIO, e.to_string()))?;
     tracing::info!(who, name, "config set");
     s.after_config_change(name);
     Ok(CommandReply::ok_status(""))
@@ -42,7 +48,9 @@ pub(super) fn rm(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandReply
     let name = require_str(cmd, "name")?;
     check_who(who)?;
     let s = core.shared();
-    s.config.rm(who, name).map_err(|e| CommandReply::err(errno::EIO, e.to_string()))?;
+    s.config
+        .rm(who, name)
+        .map_err(|e| CommandReply::err(errno::EIO, e.to_string()))?;
     s.after_config_change(name);
     Ok(CommandReply::ok_status(""))
 }
@@ -53,7 +61,10 @@ fn describe(core: &Core, name: &str) -> (String, bool) {
         let parts: Vec<&str> = rest.split('/').collect();
         if let [m, o] | [m, _, o] = parts.as_slice() {
             if let Some(opt) = core.shared().module_option(m, o) {
-                return (opt.level.name().to_string(), opt.flags & rmgr_options::FLAG_RUNTIME != 0);
+                return (
+                    opt.level.name().to_string(),
+                    opt.flags & rmgr_options::FLAG_RUNTIME != 0,
+                );
             }
         }
         return ("unknown".to_string(), false);
@@ -69,7 +80,10 @@ fn default_of(core: &Core, name: &str) -> Option<String> {
     if let Some(rest) = name.strip_prefix("mgr/") {
         let parts: Vec<&str> = rest.split('/').collect();
         if let [m, o] | [m, _, o] = parts.as_slice() {
-            return core.shared().module_option(m, o).map(|o| o.default_value.unwrap_or_default());
+            return core
+                .shared()
+                .module_option(m, o)
+                .map(|o| o.default_value.unwrap_or_default());
         }
         return None;
     }
@@ -98,7 +112,10 @@ pub(super) fn get(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandRepl
         let value = match found.or_else(|| default_of(core, key)) {
             Some(v) => v,
             None => {
-                return Err(CommandReply::err(errno::ENOENT, format!("unrecognized key '{key}'")));
+                return Err(CommandReply::err(
+                    errno::ENOENT,
+                    format!("unrecognized key '{key}'"),
+                ));
             }
         };
         return Ok(match fmt {
@@ -148,10 +165,20 @@ pub(super) fn dump(core: &Core, cmd: &CmdMap) -> CommandReply {
         .iter()
         .map(|e| {
             let (level, rt) = describe(core, &e.name);
-            vec![e.who.clone(), String::new(), level, e.name.clone(), e.value.clone(), if rt { String::new() } else { "*".into() }]
+            vec![
+                e.who.clone(),
+                String::new(),
+                level,
+                e.name.clone(),
+                e.value.clone(),
+                if rt { String::new() } else { "*".into() },
+            ]
         })
         .collect();
-    CommandReply::ok(table(&["WHO", "MASK", "LEVEL", "OPTION", "VALUE", "RO"], &rows))
+    CommandReply::ok(table(
+        &["WHO", "MASK", "LEVEL", "OPTION", "VALUE", "RO"],
+        &rows,
+    ))
 }
 
 pub(super) fn help(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandReply> {
@@ -171,13 +198,19 @@ pub(super) fn help(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandRep
         })
     };
     let Some(v) = v else {
-        return Err(CommandReply::err(errno::ENOENT, format!("Option '{key}' not found")));
+        return Err(CommandReply::err(
+            errno::ENOENT,
+            format!("Option '{key}' not found"),
+        ));
     };
     Ok(match fmt {
         Format::Plain => {
             let mut out = String::new();
             if let Some(o) = v.as_object() {
-                out.push_str(&format!("{}\n", o.get("name").and_then(Value::as_str).unwrap_or(key)));
+                out.push_str(&format!(
+                    "{}\n",
+                    o.get("name").and_then(Value::as_str).unwrap_or(key)
+                ));
                 for (k, val) in o.iter().filter(|(k, _)| k.as_str() != "name") {
                     let text = match val {
                         Value::String(s) => s.clone(),

@@ -55,13 +55,19 @@ pub(super) fn exists(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandR
     if core.shared().store().kv_exists(key).map_err(store_err)? {
         Ok(CommandReply::ok_status(format!("key '{key}' exists")))
     } else {
-        Err(CommandReply::err(errno::ENOENT, format!("key '{key}' doesn't exist")))
+        Err(CommandReply::err(
+            errno::ENOENT,
+            format!("key '{key}' doesn't exist"),
+        ))
     }
 }
 
 pub(super) fn ls(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandReply> {
     let keys = core.shared().store().kv_list("").map_err(store_err)?;
-    Ok(CommandReply::ok(to_json_bytes(&keys, Format::from_cmd(cmd, Format::JsonPretty))))
+    Ok(CommandReply::ok(to_json_bytes(
+        &keys,
+        Format::from_cmd(cmd, Format::JsonPretty),
+    )))
 }
 
 pub(super) fn dump(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandReply> {
@@ -71,5 +77,8 @@ pub(super) fn dump(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandRep
         .into_iter()
         .map(|(k, v)| (k, Value::String(String::from_utf8_lossy(&v).into_owned())))
         .collect();
-    Ok(CommandReply::ok(to_json_bytes(&Value::Object(m), Format::from_cmd(cmd, Format::JsonPretty))))
+    Ok(CommandReply::ok(to_json_bytes(
+        &Value::Object(m),
+        Format::from_cmd(cmd, Format::JsonPretty),
+    )))
 }

@@ -1,8 +1,8 @@
 //! Built-in commands: the table (descriptor, help, perm) and dispatch to one file per
 //! command family. These are what `ceph-mgr` (and, standalone, the mons) answer natively.
 
-mod config;
 mod cluster_state;
+mod config;
 mod config_key;
 mod modules;
 mod status;
@@ -48,8 +48,20 @@ struct Entry {
     perm: &'static str,
 }
 
-const fn e(id: Builtin, cmd: &'static str, help: &'static str, module: &'static str, perm: &'static str) -> Entry {
-    Entry { id, cmd, help, module, perm }
+const fn e(
+    id: Builtin,
+    cmd: &'static str,
+    help: &'static str,
+    module: &'static str,
+    perm: &'static str,
+) -> Entry {
+    Entry {
+        id,
+        cmd,
+        help,
+        module,
+        perm,
+    }
 }
 
 /// Descriptors as Pacific's MonCommands.h / MgrCommands.h spell them.
@@ -122,7 +134,10 @@ pub(crate) fn find(prefix: &str) -> Option<Builtin> {
     if prefix == "get_command_descriptions" {
         return Some(Builtin::GetCommandDescriptions);
     }
-    TABLE.iter().find(|t| cmd_prefix(t.cmd) == prefix).map(|t| t.id)
+    TABLE
+        .iter()
+        .find(|t| cmd_prefix(t.cmd) == prefix)
+        .map(|t| t.id)
 }
 
 fn cmd_prefix(cmd: &str) -> String {

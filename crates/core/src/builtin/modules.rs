@@ -14,7 +14,11 @@ pub(super) fn ls(core: &Core, cmd: &CmdMap) -> CommandReply {
     let Ok(t) = s.modules.lock() else {
         return CommandReply::err(errno::EAGAIN, "module table unavailable");
     };
-    let enabled: Vec<&String> = t.enabled.iter().filter(|m| !always_on.contains(*m)).collect();
+    let enabled: Vec<&String> = t
+        .enabled
+        .iter()
+        .filter(|m| !always_on.contains(*m))
+        .collect();
     let disabled: Vec<Value> = t
         .entries
         .iter()
@@ -38,15 +42,28 @@ pub(super) async fn enable(core: &Core, cmd: &CmdMap) -> Result<CommandReply, Co
     let force = arg_str(cmd, "force")? == Some("--force");
     let s = core.shared();
     if module.is_empty() {
-        return Err(CommandReply::err(errno::EINVAL, "module name must not be empty"));
+        return Err(CommandReply::err(
+            errno::EINVAL,
+            "module name must not be empty",
+        ));
     }
     if s.always_on().contains(module) {
-        return Ok(CommandReply::ok_status(format!("module '{module}' is already enabled (always-on)")));
+        return Ok(CommandReply::ok_status(format!(
+            "module '{module}' is already enabled (always-on)"
+        )));
     }
     let (known, can_run, error_string, enabled) = {
-        let t = s.modules.lock().map_err(|_| CommandReply::err(errno::EAGAIN, "module table unavailable"))?;
+        let t = s
+            .modules
+            .lock()
+            .map_err(|_| CommandReply::err(errno::EAGAIN, "module table unavailable"))?;
         match t.entries.get(module) {
-            Some(e) => (true, e.info.can_run, e.info.error_string.clone(), t.enabled.contains(module)),
+            Some(e) => (
+                true,
+                e.info.can_run,
+                e.info.error_string.clone(),
+                t.enabled.contains(module),
+            ),
             None => (false, false, String::new(), t.enabled.contains(module)),
         }
     };
@@ -63,9 +80,12 @@ pub(super) async fn enable(core: &Core, cmd: &CmdMap) -> Result<CommandReply, Co
         ));
     }
     if enabled {
-        return Ok(CommandReply::ok_status(format!("module '{module}' is already enabled")));
+        return Ok(CommandReply::ok_status(format!(
+            "module '{module}' is already enabled"
+        )));
     }
-    s.set_enabled(module, true).map_err(|e| CommandReply::err(errno::EIO, e))?;
+    s.set_enabled(module, true)
+        .map_err(|e| CommandReply::err(errno::EIO, e))?;
     tracing::info!(module, "module enabled");
     core.reconcile().await;
     Ok(CommandReply::ok_status(""))
@@ -75,7 +95,10 @@ pub(super) async fn disable(core: &Core, cmd: &CmdMap) -> Result<CommandReply, C
     let module = require_str(cmd, "module")?;
     let s = core.shared();
     if module.is_empty() {
-        return Err(CommandReply::err(errno::EINVAL, "module name must not be empty"));
+        return Err(CommandReply::err(
+            errno::EINVAL,
+            "module name must not be empty",
+        ));
     }
     if s.always_on().contains(module) {
         return Err(CommandReply::err(
@@ -83,11 +106,18 @@ pub(super) async fn disable(core: &Core, cmd: &CmdMap) -> Result<CommandReply, C
             format!("module '{module}' cannot be disabled (always-on)"),
         ));
     }
-    let enabled = s.modules.lock().map(|t| t.enabled.contains(module)).unwrap_or(false);
+    let enabled = s
+        .modules
+        .lock()
+        .map(|t| t.enabled.contains(module))
+        .unwrap_or(false);
     if !enabled {
-        return Ok(CommandReply::ok_status(format!("module '{module}' is already disabled")));
+        return Ok(CommandReply::ok_status(format!(
+            "module '{module}' is already disabled"
+        )));
     }
-    s.set_enabled(module, false).map_err(|e| CommandReply::err(errno::EIO, e))?;
+    s.set_enabled(module, false)
+        .map_err(|e| CommandReply::err(errno::EIO, e))?;
     tracing::info!(module, "module disabled");
     core.reconcile().await;
     Ok(CommandReply::ok_status(""))

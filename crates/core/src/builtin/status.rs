@@ -41,7 +41,10 @@ pub(super) fn version(cmd: &CmdMap) -> CommandReply {
 }
 
 fn uptime_secs(core: &Core) -> u64 {
-    SystemTime::now().duration_since(core.shared().started).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(core.shared().started)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 pub(super) fn status(core: &Core, cmd: &CmdMap) -> CommandReply {
@@ -50,7 +53,12 @@ pub(super) fn status(core: &Core, cmd: &CmdMap) -> CommandReply {
     let (running, enabled): (Vec<String>, Vec<String>) = s
         .modules
         .lock()
-        .map(|t| (t.running.keys().cloned().collect(), t.enabled.iter().cloned().collect()))
+        .map(|t| {
+            (
+                t.running.keys().cloned().collect(),
+                t.enabled.iter().cloned().collect(),
+            )
+        })
         .unwrap_or_default();
     let services = s.services();
     let fmt = Format::from_cmd(cmd, Format::Plain);
@@ -80,18 +88,29 @@ pub(super) fn status(core: &Core, cmd: &CmdMap) -> CommandReply {
         "\n  services:\n    mgr: {}(active, since {}s)\n    modules: {}\n",
         s.mgr_id(),
         uptime_secs(core),
-        if running.is_empty() { "none".to_string() } else { running.join(", ") }
+        if running.is_empty() {
+            "none".to_string()
+        } else {
+            running.join(", ")
+        }
     ));
     for (m, uri) in &services {
         out.push_str(&format!("    {m}: {uri}\n"));
     }
     let progress = s.progress.lock().map(|p| p.clone()).unwrap_or_default();
-    let shown: Vec<_> = progress.iter().filter(|(_, e)| e["add_to_ceph_s"] == serde_json::json!(true)).collect();
+    let shown: Vec<_> = progress
+        .iter()
+        .filter(|(_, e)| e["add_to_ceph_s"] == serde_json::json!(true))
+        .collect();
     if !shown.is_empty() {
         out.push_str("\n  progress:\n");
         for (_, e) in shown {
             let p = e["progress"].as_f64().unwrap_or(0.0);
-            out.push_str(&format!("    {} ({:.0}%)\n", e["message"].as_str().unwrap_or(""), p * 100.0));
+            out.push_str(&format!(
+                "    {} ({:.0}%)\n",
+                e["message"].as_str().unwrap_or(""),
+                p * 100.0
+            ));
         }
     }
     CommandReply::ok(out)
@@ -107,7 +126,14 @@ pub(super) fn health(core: &Core, cmd: &CmdMap) -> CommandReply {
 }
 
 pub(super) fn services(core: &Core, cmd: &CmdMap) -> CommandReply {
-    let v: Map<String, Value> =
-        core.shared().services().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-    CommandReply::ok(to_json_bytes(&Value::Object(v), Format::from_cmd(cmd, Format::JsonPretty)))
+    let v: Map<String, Value> = core
+        .shared()
+        .services()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    CommandReply::ok(to_json_bytes(
+        &Value::Object(v),
+        Format::from_cmd(cmd, Format::JsonPretty),
+    ))
 }

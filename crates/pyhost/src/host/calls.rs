@@ -2,7 +2,9 @@
 //! needs the core maps onto [`ModuleContext`].
 
 use crate::protocol::CallResult;
-use rmgr_core::{health::checks_from_module_json, ModuleContext, OptionAccessError, RemoteError, TypedValue};
+use rmgr_core::{
+    health::checks_from_module_json, ModuleContext, OptionAccessError, RemoteError, TypedValue,
+};
 use serde_json::{json, Value};
 
 fn s<'a>(args: &'a Value, k: &str) -> &'a str {
@@ -29,22 +31,39 @@ fn metadata(ctx: &ModuleContext, svc_type: &str, svc_id: &str) -> Value {
         }
         _ => return Value::Null,
     };
-    ctx.get(table).and_then(|snap| snap.value.get(svc_id).cloned()).unwrap_or(Value::Null)
+    ctx.get(table)
+        .and_then(|snap| snap.value.get(svc_id).cloned())
+        .unwrap_or(Value::Null)
 }
 
 pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
 }
 
 /// Every daemon the state knows, as `(type, id, hostname, version)`.
 fn daemons(ctx: &ModuleContext) -> Vec<(String, String, String, String)> {
-    let mut out = vec![("mgr".to_string(), ctx.mgr_id().to_string(), hostname(), crate::CEPH_VERSION.to_string())];
+    let mut out = vec![(
+        "mgr".to_string(),
+        ctx.mgr_id().to_string(),
+        hostname(),
+        crate::CEPH_VERSION.to_string(),
+    )];
     for (ty, table) in [("osd", "osd_metadata"), ("mds", "mds_metadata")] {
         if let Some(snap) = ctx.get(table) {
             if let Some(obj) = snap.value.as_object() {
                 for (id, m) in obj {
-                    let host = m.get("hostname").and_then(Value::as_str).unwrap_or("").to_string();
-                    let ver = m.get("ceph_version").and_then(Value::as_str).unwrap_or("").to_string();
+                    let host = m
+                        .get("hostname")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    let ver = m
+                        .get("ceph_version")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
                     out.push((ty.to_string(), id.clone(), host, ver));
                 }
             }
@@ -67,24 +86,39 @@ fn server(ctx: &ModuleContext, host: &str) -> Value {
 
 fn option_error(e: OptionAccessError) -> CallResult {
     match e {
-        OptionAccessError::InvalidEntity(_) | OptionAccessError::NotFound(_) => CallResult::err("KeyError", e.to_string()),
+        OptionAccessError::InvalidEntity(_) | OptionAccessError::NotFound(_) => {
+            CallResult::err("KeyError", e.to_string())
+        }
         OptionAccessError::Undeclared { .. } => CallResult::err("RuntimeError", e.to_string()),
         _ => CallResult::err("ValueError", e.to_string()),
     }
 }
 
-pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQueries, method: &str, args: Value) -> CallResult {
+pub(crate) async fn handle(
+    ctx: &ModuleContext,
+    perf: &crate::host::perf::PerfQueries,
+    method: &str,
+    args: Value,
+) -> CallResult {
     match method {
         "get" => match ctx.get(s(&args, "name")) {
-            Some(snap) => CallResult::ok(json!({"version": snap.version, "value": snap.value.as_ref()})),
+            Some(snap) => {
+                CallResult::ok(json!({"version": snap.version, "value": snap.value.as_ref()}))
+            }
             None => {
                 tracing::debug!(module = %ctx.module_name(), "Python module requested unknown data '{}'", s(&args, "name"));
                 CallResult::ok(Value::Null)
             }
         },
         "get_osdmap" => {
-            let part = |n: &str| ctx.get(n).map(|s| s.value.as_ref().clone()).unwrap_or_else(|| json!({}));
-            CallResult::ok(json!({"osd_map": part("osd_map"), "osd_map_crush": part("osd_map_crush"), "pg_dump": part("pg_dump")}))
+            let part = |n: &str| {
+                ctx.get(n)
+                    .map(|s| s.value.as_ref().clone())
+                    .unwrap_or_else(|| json!({}))
+            };
+            CallResult::ok(
+                json!({"osd_map": part("osd_map"), "osd_map_crush": part("osd_map_crush"), "pg_dump": part("pg_dump")}),
+            )
         }
         "get_server" => match args.get("hostname").and_then(Value::as_str) {
             Some(h) => CallResult::ok(server(ctx, h)),
@@ -108,11 +142,14 @@ pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQu
             m.insert(s(&args, "path").to_string(), json!([]));
             CallResult::ok(Value::Object(m))
         }
-        "get_module_option" => match ctx.get_module_option_ex(s(&args, "module"), s(&args, "key"), s(&args, "prefix")) {
-            Ok(Some(v)) => CallResult::ok(typed_json(v)),
-            Ok(None) => CallResult::ok(Value::Null),
-            Err(e) => option_error(e),
-        },
+        "get_module_option" => {
+            match ctx.get_module_option_ex(s(&args, "module"), s(&args, "key"), s(&args, "prefix"))
+            {
+                Ok(Some(v)) => CallResult::ok(typed_json(v)),
+                Ok(None) => CallResult::ok(Value::Null),
+                Err(e) => option_error(e),
+            }
+        }
         "set_module_option" => {
             let (module, key) = (s(&args, "module"), s(&args, "key"));
             let value = args.get("value").and_then(Value::as_str);
@@ -120,20 +157,26 @@ pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQu
                 // Pacific: a rejected value is logged, never raised (ceph_module_api.md §7.2),
                 // with the two spaces its streamed boost::optional value leaves.
                 ctx.log_line(&match value {
-                    Some(v) => format!("`config set mgr mgr/{module}/{key}  {v}` failed: (22) Invalid argument"),
-                    None => format!("`config rm mgr mgr/{module}/{key}` failed: (22) Invalid argument"),
+                    Some(v) => format!(
+                        "`config set mgr mgr/{module}/{key}  {v}` failed: (22) Invalid argument"
+                    ),
+                    None => {
+                        format!("`config rm mgr mgr/{module}/{key}` failed: (22) Invalid argument")
+                    }
                 });
                 ctx.log_line(&format!("mon returned -22: {e}"));
             }
             CallResult::ok(Value::Null)
         }
-        "get_foreign_option" => match ctx.get_foreign_ceph_option(s(&args, "entity"), s(&args, "name")) {
-            Ok((ty, text)) => CallResult::ok(match rmgr_options::typed_value(ty, &text) {
-                Ok(v) => typed_json(v),
-                Err(_) => json!(text),
-            }),
-            Err(e) => option_error(e),
-        },
+        "get_foreign_option" => {
+            match ctx.get_foreign_ceph_option(s(&args, "entity"), s(&args, "name")) {
+                Ok((ty, text)) => CallResult::ok(match rmgr_options::typed_value(ty, &text) {
+                    Ok(v) => typed_json(v),
+                    Err(_) => json!(text),
+                }),
+                Err(e) => option_error(e),
+            }
+        }
         "set_store" => {
             let value = args.get("value").and_then(Value::as_str);
             match ctx.set_store(s(&args, "key"), value) {
@@ -152,10 +195,19 @@ pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQu
             let (ty, tag) = (s(&args, "svc_type"), s(&args, "tag").to_string());
             let reply = match ty {
                 "mon" => {
-                    let r = ctx.mon_command(s(&args, "command"), s(&args, "inbuf").as_bytes()).await;
+                    let r = ctx
+                        .mon_command(s(&args, "command"), s(&args, "inbuf").as_bytes())
+                        .await;
                     json!([r.rc, String::from_utf8_lossy(&r.outb), r.outs])
                 }
-                _ => json!([-2, "", format!("{ty}.{} is not available: this rmgr runs standalone, without a cluster", s(&args, "svc_id"))]),
+                _ => json!([
+                    -2,
+                    "",
+                    format!(
+                        "{ty}.{} is not available: this rmgr runs standalone, without a cluster",
+                        s(&args, "svc_id")
+                    )
+                ]),
             };
             ctx.notify_command_done(&tag);
             CallResult::ok(reply)
@@ -171,7 +223,9 @@ pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQu
                 s(&args, "evid"),
                 s(&args, "desc"),
                 args.get("progress").and_then(Value::as_f64).unwrap_or(0.0),
-                args.get("add_to_ceph_s").and_then(Value::as_bool).unwrap_or(false),
+                args.get("add_to_ceph_s")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             );
             CallResult::ok(Value::Null)
         }
@@ -184,7 +238,11 @@ pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQu
             CallResult::ok(Value::Null)
         }
         "cluster_log" => {
-            ctx.cluster_log(s(&args, "channel"), args.get("prio").and_then(Value::as_i64).unwrap_or(1), s(&args, "message"));
+            ctx.cluster_log(
+                s(&args, "channel"),
+                args.get("prio").and_then(Value::as_i64).unwrap_or(1),
+                s(&args, "message"),
+            );
             CallResult::ok(Value::Null)
         }
         "log" => {
@@ -195,10 +253,15 @@ pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQu
             ctx.set_uri(Some(s(&args, "uri")));
             CallResult::ok(Value::Null)
         }
-        "get_active_uri" => CallResult::ok(json!(ctx.service_uri(ctx.module_name()).unwrap_or_default())),
+        "get_active_uri" => CallResult::ok(json!(ctx
+            .service_uri(ctx.module_name())
+            .unwrap_or_default())),
         "get_ceph_conf_path" => CallResult::ok(json!("")),
         "set_device_wear_level" => {
-            match ctx.set_device_wear_level(s(&args, "devid"), args.get("level").and_then(Value::as_f64).unwrap_or(0.0)) {
+            match ctx.set_device_wear_level(
+                s(&args, "devid"),
+                args.get("level").and_then(Value::as_f64).unwrap_or(0.0),
+            ) {
                 Ok(()) => CallResult::ok(Value::Null),
                 Err(e) => CallResult::err("RuntimeError", e.to_string()),
             }
@@ -212,29 +275,48 @@ pub(crate) async fn handle(ctx: &ModuleContext, perf: &crate::host::perf::PerfQu
                 Ok(b) => b,
                 Err(e) => return CallResult::err("RuntimeError", e),
             };
-            match ctx.remote(s(&args, "module"), s(&args, "method"), bytes).await {
+            match ctx
+                .remote(s(&args, "module"), s(&args, "method"), bytes)
+                .await
+            {
                 Ok(out) => CallResult::ok(json!(crate::b64_encode(&out))),
-                Err(RemoteError::ModuleNotFound) => CallResult::err("ImportError", "Module not found"),
-                Err(RemoteError::MethodNotFound) => CallResult::err("NameError", "Method not found"),
+                Err(RemoteError::ModuleNotFound) => {
+                    CallResult::err("ImportError", "Module not found")
+                }
+                Err(RemoteError::MethodNotFound) => {
+                    CallResult::err("NameError", "Method not found")
+                }
                 Err(e) => CallResult::err("RuntimeError", e.to_string()),
             }
         }
-        "add_osd_perf_query" => CallResult::ok(perf.add_osd(&args).map(|id| json!(id)).unwrap_or(Value::Null)),
-        "add_mds_perf_query" => CallResult::ok(perf.add_mds(&args).map(|id| json!(id)).unwrap_or(Value::Null)),
+        "add_osd_perf_query" => CallResult::ok(
+            perf.add_osd(&args)
+                .map(|id| json!(id))
+                .unwrap_or(Value::Null),
+        ),
+        "add_mds_perf_query" => CallResult::ok(
+            perf.add_mds(&args)
+                .map(|id| json!(id))
+                .unwrap_or(Value::Null),
+        ),
         "remove_osd_perf_query" | "remove_mds_perf_query" => {
             perf.remove(args.get("id").and_then(Value::as_i64).unwrap_or(-1));
             CallResult::ok(Value::Null)
         }
-        "get_osd_perf_counters" => CallResult::ok(if perf.known(args.get("id").and_then(Value::as_i64).unwrap_or(-1)) {
-            json!({"counters": []})
-        } else {
-            Value::Null
-        }),
-        "get_mds_perf_counters" => CallResult::ok(if perf.known(args.get("id").and_then(Value::as_i64).unwrap_or(-1)) {
-            json!({"metrics": [[], [], []]})
-        } else {
-            Value::Null
-        }),
+        "get_osd_perf_counters" => CallResult::ok(
+            if perf.known(args.get("id").and_then(Value::as_i64).unwrap_or(-1)) {
+                json!({"counters": []})
+            } else {
+                Value::Null
+            },
+        ),
+        "get_mds_perf_counters" => CallResult::ok(
+            if perf.known(args.get("id").and_then(Value::as_i64).unwrap_or(-1)) {
+                json!({"metrics": [[], [], []]})
+            } else {
+                Value::Null
+            },
+        ),
         other => CallResult::err("RuntimeError", format!("rmgr does not implement {other}")),
     }
 }

@@ -7,7 +7,12 @@ use std::path::Path;
 use std::process::Stdio;
 use tokio::process::{Child, Command};
 
-pub(crate) fn spawn_worker(exe: &Path, module: &str, envs: &[(&str, String)], child_end: &OwnedFd) -> std::io::Result<Child> {
+pub(crate) fn spawn_worker(
+    exe: &Path,
+    module: &str,
+    envs: &[(&str, String)],
+    child_end: &OwnedFd,
+) -> std::io::Result<Child> {
     let fd = child_end.as_raw_fd();
     let target = crate::protocol::WORKER_FD;
     let mut cmd = Command::new(exe);
@@ -16,7 +21,10 @@ pub(crate) fn spawn_worker(exe: &Path, module: &str, envs: &[(&str, String)], ch
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
     // SAFETY: the hook runs in the forked child before exec and only calls dup2/fcntl,
     // which are async-signal-safe; it touches no memory of the parent.
     unsafe {
@@ -45,9 +53,16 @@ pub(crate) fn kill(pid: u32, signal: i32) {
 }
 
 /// Sends `msg` with one file descriptor attached (SCM_RIGHTS) on a Unix stream socket.
-pub(crate) fn send_with_fd(sock: &std::os::unix::net::UnixStream, msg: &[u8], fd: &OwnedFd) -> std::io::Result<()> {
+pub(crate) fn send_with_fd(
+    sock: &std::os::unix::net::UnixStream,
+    msg: &[u8],
+    fd: &OwnedFd,
+) -> std::io::Result<()> {
     let raw = fd.as_raw_fd();
-    let mut iov = libc::iovec { iov_base: msg.as_ptr() as *mut libc::c_void, iov_len: msg.len() };
+    let mut iov = libc::iovec {
+        iov_base: msg.as_ptr() as *mut libc::c_void,
+        iov_len: msg.len(),
+    };
     // SAFETY: CMSG_SPACE is a pure size computation.
     let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) } as usize;
     let mut cbuf = vec![0u8; space];

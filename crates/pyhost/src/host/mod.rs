@@ -34,7 +34,10 @@ pub(crate) struct HostConfig {
 /// (which reaps it and reports its status).
 pub(crate) enum Proc {
     Direct(tokio::process::Child),
-    Forked { pid: u32, exit: Option<tokio::sync::oneshot::Receiver<i32>> },
+    Forked {
+        pid: u32,
+        exit: Option<tokio::sync::oneshot::Receiver<i32>>,
+    },
 }
 
 impl Proc {
@@ -46,7 +49,10 @@ impl Proc {
     }
 
     /// Waits for the process to end; kills it if it has not after `grace`.
-    pub(crate) async fn reap(&mut self, grace: Duration) -> std::io::Result<std::process::ExitStatus> {
+    pub(crate) async fn reap(
+        &mut self,
+        grace: Duration,
+    ) -> std::io::Result<std::process::ExitStatus> {
         use std::os::unix::process::ExitStatusExt;
         match self {
             Proc::Direct(c) => match tokio::time::timeout(grace, c.wait()).await {
@@ -57,18 +63,24 @@ impl Proc {
                 }
             },
             Proc::Forked { pid, exit } => {
-                let Some(rx) = exit.as_mut() else { return Err(std::io::Error::other("already reaped")) };
+                let Some(rx) = exit.as_mut() else {
+                    return Err(std::io::Error::other("already reaped"));
+                };
                 let status = match tokio::time::timeout(grace, &mut *rx).await {
                     Ok(r) => r,
                     Err(_) => {
                         ffi::kill(*pid, libc::SIGKILL);
-                        tokio::time::timeout(Duration::from_secs(5), rx).await.unwrap_or(Ok(9))
+                        tokio::time::timeout(Duration::from_secs(5), rx)
+                            .await
+                            .unwrap_or(Ok(9))
                     }
                 };
                 *exit = None;
-                status
-                    .map(std::process::ExitStatus::from_raw)
-                    .map_err(|_| std::io::Error::other("the zygote went away before reporting the worker's status"))
+                status.map(std::process::ExitStatus::from_raw).map_err(|_| {
+                    std::io::Error::other(
+                        "the zygote went away before reporting the worker's status",
+                    )
+                })
             }
         }
     }
@@ -77,24 +89,39 @@ impl Proc {
 impl HostConfig {
     /// Starts a worker process for `module`, with `child_end` as its fd 3: forked from
     /// the zygote when possible, else spawned. Call within a tokio runtime.
-    pub(crate) fn launch(&self, module: &str, child_end: &std::os::fd::OwnedFd) -> std::io::Result<Proc> {
+    pub(crate) fn launch(
+        &self,
+        module: &str,
+        child_end: &std::os::fd::OwnedFd,
+    ) -> std::io::Result<Proc> {
         if self.use_zygote {
             match self.zygote_handle() {
                 Ok(z) => match z.fork(module, child_end) {
-                    Ok((pid, exit)) => return Ok(Proc::Forked { pid, exit: Some(exit) }),
+                    Ok((pid, exit)) => {
+                        return Ok(Proc::Forked {
+                            pid,
+                            exit: Some(exit),
+                        })
+                    }
                     Err(e) => tracing::warn!(module, "zygote fork failed ({e}); spawning directly"),
                 },
                 Err(e) => tracing::warn!(module, "no zygote ({e}); spawning directly"),
             }
         }
-        let envs = [("RMGR_PYTHON_PATH", self.python_path.to_string_lossy().to_string())];
+        let envs = [(
+            "RMGR_PYTHON_PATH",
+            self.python_path.to_string_lossy().to_string(),
+        )];
         let mut child = ffi::spawn_worker(&self.exe, module, &envs, child_end)?;
         worker::forward_output(module, child.stdout.take(), child.stderr.take());
         Ok(Proc::Direct(child))
     }
 
     fn zygote_handle(&self) -> std::io::Result<std::sync::Arc<zygote::Zygote>> {
-        let mut g = self.zygote.lock().map_err(|_| std::io::Error::other("zygote lock poisoned"))?;
+        let mut g = self
+            .zygote
+            .lock()
+            .map_err(|_| std::io::Error::other("zygote lock poisoned"))?;
         if let Some(z) = g.as_ref().filter(|z| z.is_alive()) {
             return Ok(z.clone());
         }
@@ -105,6 +132,10 @@ impl HostConfig {
 
     /// The module path as the worker receives it: directories joined with ':'.
     pub(crate) fn module_path_arg(&self) -> String {
-        self.module_paths.iter().map(|p| p.to_string_lossy().to_string()).collect::<Vec<_>>().join(":")
+        self.module_paths
+            .iter()
+            .map(|p| p.to_string_lossy().to_string())
+            .collect::<Vec<_>>()
+            .join(":")
     }
 }

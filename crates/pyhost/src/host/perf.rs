@@ -5,14 +5,45 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-const OSD_KEY_TYPES: &[&str] = &["client_id", "client_address", "pool_id", "namespace", "osd_id", "pg_id", "object_name", "snap_id"];
-const OSD_COUNTERS: &[&str] =
-    &["ops", "write_ops", "read_ops", "bytes", "write_bytes", "read_bytes", "latency", "write_latency", "read_latency"];
+const OSD_KEY_TYPES: &[&str] = &[
+    "client_id",
+    "client_address",
+    "pool_id",
+    "namespace",
+    "osd_id",
+    "pg_id",
+    "object_name",
+    "snap_id",
+];
+const OSD_COUNTERS: &[&str] = &[
+    "ops",
+    "write_ops",
+    "read_ops",
+    "bytes",
+    "write_bytes",
+    "read_bytes",
+    "latency",
+    "write_latency",
+    "read_latency",
+];
 const MDS_KEY_TYPES: &[&str] = &["mds_rank", "client_id"];
 const MDS_COUNTERS: &[&str] = &[
-    "cap_hit", "read_latency", "write_latency", "metadata_latency", "dentry_lease", "opened_files", "pinned_icaps",
-    "opened_inodes", "read_io_sizes", "write_io_sizes", "avg_read_latency", "stdev_read_latency", "avg_write_latency",
-    "stdev_write_latency", "avg_metadata_latency", "stdev_metadata_latency",
+    "cap_hit",
+    "read_latency",
+    "write_latency",
+    "metadata_latency",
+    "dentry_lease",
+    "opened_files",
+    "pinned_icaps",
+    "opened_inodes",
+    "read_io_sizes",
+    "write_io_sizes",
+    "avg_read_latency",
+    "stdev_read_latency",
+    "avg_write_latency",
+    "stdev_write_latency",
+    "avg_metadata_latency",
+    "stdev_metadata_latency",
 ];
 
 #[derive(Default)]
@@ -21,11 +52,20 @@ pub(crate) struct PerfQueries {
 }
 
 fn valid(q: &Value, key_types: &[&str], counters: &[&str], counters_may_be_empty: bool) -> bool {
-    let Some(obj) = q.as_object() else { return false };
-    if obj.keys().any(|k| !matches!(k.as_str(), "key_descriptor" | "performance_counter_descriptors" | "limit")) {
+    let Some(obj) = q.as_object() else {
+        return false;
+    };
+    if obj.keys().any(|k| {
+        !matches!(
+            k.as_str(),
+            "key_descriptor" | "performance_counter_descriptors" | "limit"
+        )
+    }) {
         return false;
     }
-    let Some(keys) = obj.get("key_descriptor").and_then(Value::as_array) else { return false };
+    let Some(keys) = obj.get("key_descriptor").and_then(Value::as_array) else {
+        return false;
+    };
     if keys.is_empty() {
         return false;
     }
@@ -36,11 +76,19 @@ fn valid(q: &Value, key_types: &[&str], counters: &[&str], counters_may_be_empty
             return false;
         }
     }
-    let Some(descs) = obj.get("performance_counter_descriptors").and_then(Value::as_array) else { return false };
+    let Some(descs) = obj
+        .get("performance_counter_descriptors")
+        .and_then(Value::as_array)
+    else {
+        return false;
+    };
     if descs.is_empty() && !counters_may_be_empty {
         return false;
     }
-    if !descs.iter().all(|d| d.as_str().is_some_and(|d| counters.contains(&d))) {
+    if !descs
+        .iter()
+        .all(|d| d.as_str().is_some_and(|d| counters.contains(&d)))
+    {
         return false;
     }
     if let Some(limit) = obj.get("limit") {
@@ -62,11 +110,19 @@ impl PerfQueries {
     }
 
     pub(crate) fn add_osd(&self, q: &Value) -> Option<i64> {
-        if valid(q, OSD_KEY_TYPES, OSD_COUNTERS, false) { self.add() } else { None }
+        if valid(q, OSD_KEY_TYPES, OSD_COUNTERS, false) {
+            self.add()
+        } else {
+            None
+        }
     }
 
     pub(crate) fn add_mds(&self, q: &Value) -> Option<i64> {
-        if valid(q, MDS_KEY_TYPES, MDS_COUNTERS, true) { self.add() } else { None }
+        if valid(q, MDS_KEY_TYPES, MDS_COUNTERS, true) {
+            self.add()
+        } else {
+            None
+        }
     }
 
     pub(crate) fn remove(&self, id: i64) {

@@ -5,7 +5,9 @@
 use super::worker::PyWorker;
 use super::HostConfig;
 use crate::protocol::{encode, Decoder, Frame, LoadReport, Mode, Replica};
-use rmgr_core::{ModuleCommand, ModuleContext, ModuleInfo, ModuleOption, ModuleProvider, RunningModule};
+use rmgr_core::{
+    ModuleCommand, ModuleContext, ModuleInfo, ModuleOption, ModuleProvider, RunningModule,
+};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -93,8 +95,13 @@ fn probe_module(cfg: &HostConfig, mgr_id: &str, name: &str) -> Result<LoadReport
     let child_fd: std::os::fd::OwnedFd = child.into();
     // Discovery runs before the daemon serves anything: a blocking probe is fine, but the
     // process helpers are tokio's, so give it a small runtime of its own.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let mut child_proc = rt.block_on(async { cfg.launch(name, &child_fd) }).map_err(|e| format!("cannot start a probe worker: {e}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut child_proc = rt
+        .block_on(async { cfg.launch(name, &child_fd) })
+        .map_err(|e| format!("cannot start a probe worker: {e}"))?;
     drop(child_fd);
     let init = Frame::Init {
         module: name.to_string(),
@@ -103,8 +110,12 @@ fn probe_module(cfg: &HostConfig, mgr_id: &str, name: &str) -> Result<LoadReport
         mode: Mode::Probe,
         replica: Replica::default(),
     };
-    parent.write_all(&encode(&init)).map_err(|e| e.to_string())?;
-    parent.set_read_timeout(Some(Duration::from_millis(200))).map_err(|e| e.to_string())?;
+    parent
+        .write_all(&encode(&init))
+        .map_err(|e| e.to_string())?;
+    parent
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .map_err(|e| e.to_string())?;
     let deadline = Instant::now() + PROBE_TIMEOUT;
     let mut dec = Decoder::default();
     let mut buf = [0u8; 65536];
@@ -112,7 +123,13 @@ fn probe_module(cfg: &HostConfig, mgr_id: &str, name: &str) -> Result<LoadReport
         match dec.next_frame() {
             Ok(Some(Frame::Loaded { report })) => break Ok(report),
             Ok(Some(Frame::Call { id, .. })) if id != 0 => {
-                let reply = Frame::Reply { id, result: crate::protocol::CallResult::err("RuntimeError", "not available while the module is being loaded") };
+                let reply = Frame::Reply {
+                    id,
+                    result: crate::protocol::CallResult::err(
+                        "RuntimeError",
+                        "not available while the module is being loaded",
+                    ),
+                };
                 let _ = parent.write_all(&encode(&reply));
                 continue;
             }
@@ -124,9 +141,18 @@ fn probe_module(cfg: &HostConfig, mgr_id: &str, name: &str) -> Result<LoadReport
             break Err("module import timed out".to_string());
         }
         match parent.read(&mut buf) {
-            Ok(0) => break Err("the probe worker exited before reporting (crashed while importing?)".to_string()),
+            Ok(0) => {
+                break Err(
+                    "the probe worker exited before reporting (crashed while importing?)"
+                        .to_string(),
+                )
+            }
             Ok(n) => dec.push(buf.get(..n).unwrap_or_default()),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             Err(e) => break Err(e.to_string()),
         }
     };
@@ -155,7 +181,12 @@ fn info_from(name: &str, r: LoadReport) -> ModuleInfo {
         .iter()
         .filter_map(|o| o.as_object())
         .filter_map(|o| ModuleOption::from_declaration(o).ok())
-        .filter(|o| !matches!(o.name.as_str(), "log_level" | "log_to_file" | "log_to_cluster" | "log_to_cluster_level"))
+        .filter(|o| {
+            !matches!(
+                o.name.as_str(),
+                "log_level" | "log_to_file" | "log_to_cluster" | "log_to_cluster_level"
+            )
+        })
         .collect();
     let mut info = ModuleInfo {
         name: name.to_string(),
@@ -185,15 +216,24 @@ impl ModuleProvider for PythonModules {
             .filter(|n| !self.disabled.contains(n))
             .collect();
         if names.is_empty() {
-            tracing::error!("No ceph-mgr modules found in {}", self.cfg.module_path_arg());
+            tracing::error!(
+                "No ceph-mgr modules found in {}",
+                self.cfg.module_path_arg()
+            );
             return Vec::new();
         }
         // Imports are mostly CPU: probe a few at a time.
-        let parallel = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(2, 8);
+        let parallel = std::thread::available_parallelism()
+            .map(|n| n.get() * 2)
+            .unwrap_or(4)
+            .clamp(2, 8);
         let mut out = Vec::new();
         for chunk in names.chunks(parallel) {
             let reports: Vec<(String, LoadReport)> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk.iter().map(|n| (n.clone(), s.spawn(|| self.probe(n)))).collect();
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|n| (n.clone(), s.spawn(|| self.probe(n))))
+                    .collect();
                 handles
                     .into_iter()
                     .map(|(n, h)| {
@@ -212,7 +252,11 @@ impl ModuleProvider for PythonModules {
             });
             out.extend(reports.into_iter().map(|(n, r)| info_from(&n, r)));
         }
-        let failed: Vec<&str> = out.iter().filter(|i| !i.loaded).map(|i| i.name.as_str()).collect();
+        let failed: Vec<&str> = out
+            .iter()
+            .filter(|i| !i.loaded)
+            .map(|i| i.name.as_str())
+            .collect();
         if !failed.is_empty() {
             tracing::error!("Failed to load ceph-mgr modules: {}", failed.join(", "));
         }

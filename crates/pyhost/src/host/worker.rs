@@ -6,7 +6,9 @@
 
 use super::{ffi, HostConfig};
 use crate::protocol::{encode, CallResult, Decoder, Frame, Mode, Replica, ReplicaChange};
-use rmgr_core::{errno, BoxFuture, CmdMap, CommandReply, ModuleContext, RemoteError, RunningModule, StateChange};
+use rmgr_core::{
+    errno, BoxFuture, CmdMap, CommandReply, ModuleContext, RemoteError, RunningModule, StateChange,
+};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
@@ -67,7 +69,12 @@ enum Exit {
 }
 
 impl PyWorker {
-    pub(crate) fn start(name: &str, ctx: ModuleContext, cfg: Arc<HostConfig>, mode: Mode) -> Arc<PyWorker> {
+    pub(crate) fn start(
+        name: &str,
+        ctx: ModuleContext,
+        cfg: Arc<HostConfig>,
+        mode: Mode,
+    ) -> Arc<PyWorker> {
         let inner = Arc::new(Inner {
             name: name.to_string(),
             cfg,
@@ -111,7 +118,9 @@ async fn supervise(inner: Arc<Inner>) {
                     attempt = 0;
                 }
                 attempt = attempt.saturating_add(1);
-                let delay = BACKOFF_MIN.saturating_mul(1u32 << attempt.min(6).saturating_sub(1)).min(BACKOFF_MAX);
+                let delay = BACKOFF_MIN
+                    .saturating_mul(1u32 << attempt.min(6).saturating_sub(1))
+                    .min(BACKOFF_MAX);
                 tracing::error!(module = %inner.name, attempt, "worker failed: {reason}; restarting in {delay:?}");
                 inner.ctx.set_host_problem(Some(reason));
                 tokio::select! {
@@ -157,7 +166,11 @@ fn rss_bytes(pid: u32) -> Option<u64> {
 
 impl Inner {
     fn kill(&self, reason: String) {
-        let pid = self.link.lock().ok().and_then(|l| l.as_ref().map(|l| l.pid));
+        let pid = self
+            .link
+            .lock()
+            .ok()
+            .and_then(|l| l.as_ref().map(|l| l.pid));
         if let Some(pid) = pid {
             tracing::warn!(module = %self.name, pid, "killing worker: {reason}");
             if let Ok(mut k) = self.kill_reason.lock() {
@@ -168,19 +181,29 @@ impl Inner {
     }
 
     fn sender(&self) -> Option<mpsc::Sender<Frame>> {
-        self.link.lock().ok().and_then(|l| l.as_ref().map(|l| l.tx.clone()))
+        self.link
+            .lock()
+            .ok()
+            .and_then(|l| l.as_ref().map(|l| l.tx.clone()))
     }
 
     fn fail_pending(&self, reason: &str) {
-        let all: Vec<oneshot::Sender<CallResult>> =
-            self.pending.lock().map(|mut p| p.drain().map(|(_, t)| t).collect()).unwrap_or_default();
+        let all: Vec<oneshot::Sender<CallResult>> = self
+            .pending
+            .lock()
+            .map(|mut p| p.drain().map(|(_, t)| t).collect())
+            .unwrap_or_default();
         for t in all {
             let _ = t.send(CallResult::err("WorkerDied", reason));
         }
     }
 
     /// Sends a request and waits for its reply (or the worker's death).
-    async fn request(&self, make: impl FnOnce(u64) -> Frame, timeout: Duration) -> Result<CallResult, RequestError> {
+    async fn request(
+        &self,
+        make: impl FnOnce(u64) -> Frame,
+        timeout: Duration,
+    ) -> Result<CallResult, RequestError> {
         let tx = self.sender().ok_or(RequestError::Down)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (otx, orx) = oneshot::channel();
@@ -207,7 +230,11 @@ impl Inner {
 
     fn replica(&self) -> Replica {
         let store = self.ctx.get_store_prefix("").unwrap_or_default();
-        Replica { config: self.ctx.config_snapshot(), store: store.into_iter().collect(), versions: self.ctx.data_versions() }
+        Replica {
+            config: self.ctx.config_snapshot(),
+            store: store.into_iter().collect(),
+            versions: self.ctx.data_versions(),
+        }
     }
 }
 
@@ -269,7 +296,10 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
     inner.phase.send_replace(Phase::Starting);
     if let Ok(mut l) = inner.link.lock() {
         // Not yet serving commands: the link carries only the pid until `Started`.
-        *l = Some(Link { tx: tx.clone(), pid });
+        *l = Some(Link {
+            tx: tx.clone(),
+            pid,
+        });
     }
     let ready = Arc::new(AtomicBool::new(false));
     let monitor = {
@@ -283,7 +313,11 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
                 }
                 if let Some(rss) = rss_bytes(pid) {
                     if rss > limit {
-                        inner.kill(format!("worker exceeded the memory limit ({} MiB > {} MiB)", rss >> 20, limit >> 20));
+                        inner.kill(format!(
+                            "worker exceeded the memory limit ({} MiB > {} MiB)",
+                            rss >> 20,
+                            limit >> 20
+                        ));
                     }
                 }
             }
@@ -330,7 +364,9 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
                 Frame::Call { id, method, args } => {
                     let (inner2, tx2) = (inner.clone(), tx.clone());
                     tokio::spawn(async move {
-                        let result = super::calls::handle(&inner2.ctx, &inner2.cfg.perf, &method, args).await;
+                        let result =
+                            super::calls::handle(&inner2.ctx, &inner2.cfg.perf, &method, args)
+                                .await;
                         if id != 0 {
                             let _ = tx2.send(Frame::Reply { id, result }).await;
                         }
@@ -342,7 +378,9 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
                         let _ = w.send(result);
                     }
                 }
-                other => tracing::warn!(module = %inner.name, "unexpected frame from worker: {other:?}"),
+                other => {
+                    tracing::warn!(module = %inner.name, "unexpected frame from worker: {other:?}")
+                }
             }
         }
     }
@@ -370,7 +408,11 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
 }
 
 /// The worker's stdout/stderr (a module's `print()`, Python's own warnings) go to the log.
-pub(crate) fn forward_output(module: &str, out: Option<tokio::process::ChildStdout>, err: Option<tokio::process::ChildStderr>) {
+pub(crate) fn forward_output(
+    module: &str,
+    out: Option<tokio::process::ChildStdout>,
+    err: Option<tokio::process::ChildStderr>,
+) {
     if let Some(out) = out {
         let m = module.to_string();
         tokio::spawn(async move {
@@ -396,7 +438,11 @@ impl RunningModule for PyWorker {
         let inner = self.inner.clone();
         Box::pin(async move {
             let name = inner.name.clone();
-            let prefix = cmd.get("prefix").and_then(Value::as_str).unwrap_or("").to_string();
+            let prefix = cmd
+                .get("prefix")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             if let Some(e) = inner.start_failure.lock().ok().and_then(|s| s.clone()) {
                 let _ = e;
                 return CommandReply::err(
@@ -415,7 +461,16 @@ impl RunningModule for PyWorker {
                 );
             }
             let inbuf = String::from_utf8_lossy(&inbuf).into_owned();
-            let r = inner.request(|id| Frame::Command { id, cmd: Value::Object(cmd), inbuf }, timeout).await;
+            let r = inner
+                .request(
+                    |id| Frame::Command {
+                        id,
+                        cmd: Value::Object(cmd),
+                        inbuf,
+                    },
+                    timeout,
+                )
+                .await;
             match r {
                 Ok(CallResult::Ok { value }) => CommandReply {
                     rc: value.get(0).and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok()).unwrap_or(-errno::EINVAL),
@@ -440,7 +495,10 @@ impl RunningModule for PyWorker {
 
     fn notify(&self, notify_type: &str, notify_id: &str) {
         if let Some(tx) = self.inner.sender() {
-            let f = Frame::Notify { notify_type: notify_type.to_string(), notify_id: json!(notify_id) };
+            let f = Frame::Notify {
+                notify_type: notify_type.to_string(),
+                notify_id: json!(notify_id),
+            };
             if tx.try_send(f).is_err() {
                 tracing::warn!(module = %self.inner.name, "notify {notify_type} dropped: worker queue full");
             }
@@ -471,7 +529,10 @@ impl RunningModule for PyWorker {
             if inner.finished.load(Ordering::SeqCst) {
                 return;
             }
-            if tokio::time::timeout(inner.cfg.stop_grace, done).await.is_err() {
+            if tokio::time::timeout(inner.cfg.stop_grace, done)
+                .await
+                .is_err()
+            {
                 inner.kill("did not stop within the grace period".into());
                 let _ = tokio::time::timeout(Duration::from_secs(5), inner.done.notified()).await;
             }
@@ -480,19 +541,29 @@ impl RunningModule for PyWorker {
 
     fn on_change(&self, change: &StateChange) {
         let c = match change {
-            StateChange::Config { name, value } => ReplicaChange::Config { name: name.clone(), value: value.clone() },
+            StateChange::Config { name, value } => ReplicaChange::Config {
+                name: name.clone(),
+                value: value.clone(),
+            },
             StateChange::Store { key, value } => {
                 if !key.starts_with(&format!("mgr/{}/", self.inner.name)) {
                     return;
                 }
-                ReplicaChange::Store { key: key.clone(), value: value.clone() }
+                ReplicaChange::Store {
+                    key: key.clone(),
+                    value: value.clone(),
+                }
             }
-            StateChange::Data { name, version } => ReplicaChange::Version { data: name.clone(), version: *version },
+            StateChange::Data { name, version } => ReplicaChange::Version {
+                data: name.clone(),
+                version: *version,
+            },
             _ => return,
         };
         if let Some(tx) = self.inner.sender() {
             if tx.try_send(Frame::Replica { changes: vec![c] }).is_err() {
-                self.inner.kill("its queue is full (it stopped reading)".into());
+                self.inner
+                    .kill("its queue is full (it stopped reading)".into());
             }
         }
     }
@@ -502,16 +573,29 @@ impl RunningModule for PyWorker {
         let method = method.to_string();
         Box::pin(async move {
             let payload = crate::b64_encode(&args);
-            let r = inner.request(|id| Frame::Remote { id, method, args: payload }, inner.cfg.command_timeout).await;
+            let r = inner
+                .request(
+                    |id| Frame::Remote {
+                        id,
+                        method,
+                        args: payload,
+                    },
+                    inner.cfg.command_timeout,
+                )
+                .await;
             match r {
-                Ok(CallResult::Ok { value }) => crate::b64_decode(value.as_str().unwrap_or("")).map_err(RemoteError::Failed),
+                Ok(CallResult::Ok { value }) => {
+                    crate::b64_decode(value.as_str().unwrap_or("")).map_err(RemoteError::Failed)
+                }
                 Ok(CallResult::Err { exc, msg }) => Err(match exc.as_str() {
                     "NameError" => RemoteError::MethodNotFound,
                     "Raised" => RemoteError::Raised(msg),
                     _ => RemoteError::Failed(msg),
                 }),
                 Err(RequestError::Down) => Err(RemoteError::ModuleNotFound),
-                Err(RequestError::TimedOut) => Err(RemoteError::Failed("remote call timed out".into())),
+                Err(RequestError::TimedOut) => {
+                    Err(RemoteError::Failed("remote call timed out".into()))
+                }
             }
         })
     }

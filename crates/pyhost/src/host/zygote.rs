@@ -38,7 +38,10 @@ impl Zygote {
         let (parent, child) = UnixStream::pair()?;
         let child_fd: OwnedFd = child.into();
         let envs = [
-            ("RMGR_PYTHON_PATH", cfg.python_path.to_string_lossy().to_string()),
+            (
+                "RMGR_PYTHON_PATH",
+                cfg.python_path.to_string_lossy().to_string(),
+            ),
             ("RMGR_MODULE_PATH", cfg.module_path_arg()),
             // Module threads otherwise get a glibc arena each (tens of MiB of heap).
             ("MALLOC_ARENA_MAX", "2".to_string()),
@@ -51,42 +54,54 @@ impl Zygote {
         let reader = parent.try_clone()?;
         {
             let (waiters, alive) = (waiters.clone(), alive.clone());
-            std::thread::Builder::new().name("zygote-reader".into()).spawn(move || {
-                for line in BufReader::new(reader).lines() {
-                    let Ok(line) = line else { break };
-                    let mut it = line.split_whitespace();
-                    match (it.next(), it.next().and_then(|p| p.parse::<u32>().ok()), it.next()) {
-                        (Some("pid"), Some(pid), _) => {
-                            if let Some(tx) = waiters.lock().ok().and_then(|mut w| w.pid.take()) {
-                                let _ = tx.try_send(pid);
+            std::thread::Builder::new()
+                .name("zygote-reader".into())
+                .spawn(move || {
+                    for line in BufReader::new(reader).lines() {
+                        let Ok(line) = line else { break };
+                        let mut it = line.split_whitespace();
+                        match (
+                            it.next(),
+                            it.next().and_then(|p| p.parse::<u32>().ok()),
+                            it.next(),
+                        ) {
+                            (Some("pid"), Some(pid), _) => {
+                                if let Some(tx) = waiters.lock().ok().and_then(|mut w| w.pid.take())
+                                {
+                                    let _ = tx.try_send(pid);
+                                }
                             }
-                        }
-                        (Some("exit"), Some(pid), Some(st)) => {
-                            let status = st.parse::<i32>().unwrap_or(0);
-                            if let Ok(mut w) = waiters.lock() {
-                                match w.exits.remove(&pid) {
-                                    Some(tx) => {
-                                        let _ = tx.send(status);
-                                    }
-                                    None => {
-                                        w.early.insert(pid, status);
+                            (Some("exit"), Some(pid), Some(st)) => {
+                                let status = st.parse::<i32>().unwrap_or(0);
+                                if let Ok(mut w) = waiters.lock() {
+                                    match w.exits.remove(&pid) {
+                                        Some(tx) => {
+                                            let _ = tx.send(status);
+                                        }
+                                        None => {
+                                            w.early.insert(pid, status);
+                                        }
                                     }
                                 }
                             }
+                            _ => tracing::warn!("zygote said something unexpected: {line}"),
                         }
-                        _ => tracing::warn!("zygote said something unexpected: {line}"),
                     }
-                }
-                alive.store(false, Ordering::SeqCst);
-                // Children of a dead zygote are re-parented; nobody will report them.
-                if let Ok(mut w) = waiters.lock() {
-                    w.pid = None;
-                    w.exits.clear();
-                }
-                tracing::warn!("the Python zygote ended; workers will be started directly");
-            })?;
+                    alive.store(false, Ordering::SeqCst);
+                    // Children of a dead zygote are re-parented; nobody will report them.
+                    if let Ok(mut w) = waiters.lock() {
+                        w.pid = None;
+                        w.exits.clear();
+                    }
+                    tracing::warn!("the Python zygote ended; workers will be started directly");
+                })?;
         }
-        Ok(Arc::new(Zygote { ctl: Mutex::new(parent), waiters, alive, _child: Mutex::new(proc) }))
+        Ok(Arc::new(Zygote {
+            ctl: Mutex::new(parent),
+            waiters,
+            alive,
+            _child: Mutex::new(proc),
+        }))
     }
 
     pub(crate) fn is_alive(&self) -> bool {
@@ -94,17 +109,26 @@ impl Zygote {
     }
 
     /// Forks a worker for `module` with `sock` as its fd 3. Blocking (milliseconds).
-    pub(crate) fn fork(&self, module: &str, sock: &OwnedFd) -> std::io::Result<(u32, oneshot::Receiver<i32>)> {
+    pub(crate) fn fork(
+        &self,
+        module: &str,
+        sock: &OwnedFd,
+    ) -> std::io::Result<(u32, oneshot::Receiver<i32>)> {
         if !self.is_alive() {
             return Err(std::io::Error::other("the zygote is not running"));
         }
-        let ctl = self.ctl.lock().map_err(|_| std::io::Error::other("zygote lock poisoned"))?;
+        let ctl = self
+            .ctl
+            .lock()
+            .map_err(|_| std::io::Error::other("zygote lock poisoned"))?;
         let (tx, rx) = sync_channel(1);
         if let Ok(mut w) = self.waiters.lock() {
             w.pid = Some(tx);
         }
         ffi::send_with_fd(&ctl, format!("fork {module}\n").as_bytes(), sock)?;
-        let pid = rx.recv_timeout(FORK_TIMEOUT).map_err(|_| std::io::Error::other("the zygote did not fork in time"))?;
+        let pid = rx
+            .recv_timeout(FORK_TIMEOUT)
+            .map_err(|_| std::io::Error::other("the zygote did not fork in time"))?;
         drop(ctl);
         let (etx, erx) = oneshot::channel();
         if let Ok(mut w) = self.waiters.lock() {

@@ -43,7 +43,11 @@ pub(crate) fn call(py: Python<'_>, st: &WorkerState, method: &str, args: Value) 
 
 /// A one-way notice to the core (logging, health, progress): never waits.
 fn event(st: &WorkerState, method: &str, args: Value) {
-    let _ = st.conn.send(&crate::protocol::Frame::Call { id: 0, method: method.to_string(), args });
+    let _ = st.conn.send(&crate::protocol::Frame::Call {
+        id: 0,
+        method: method.to_string(),
+        args,
+    });
 }
 
 fn typed_to_py(py: Python<'_>, t: TypedValue) -> PyResult<PyObject> {
@@ -51,25 +55,33 @@ fn typed_to_py(py: Python<'_>, t: TypedValue) -> PyResult<PyObject> {
         TypedValue::Str(s) => PyString::new(py, &s).into_any().unbind(),
         TypedValue::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
         TypedValue::Float(f) => f.into_pyobject(py)?.into_any().unbind(),
-        TypedValue::Bool(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any().unbind(),
+        TypedValue::Bool(b) => pyo3::types::PyBool::new(py, b)
+            .to_owned()
+            .into_any()
+            .unbind(),
         #[allow(unreachable_patterns)]
         _ => py.None(),
     })
 }
 
 fn handle_from(args: &Bound<'_, PyTuple>) -> Option<Arc<WorkerState>> {
-    args.iter().find_map(|a| a.downcast::<Handle>().ok().map(|h| h.get().0.clone()))
+    args.iter()
+        .find_map(|a| a.downcast::<Handle>().ok().map(|h| h.get().0.clone()))
 }
 
 /// `get(data_name)`: from the per-version cache when the core's version is unchanged.
 fn get_data(py: Python<'_>, st: &WorkerState, name: &str) -> PyResult<PyObject> {
-    let current = st.replica.read().ok().and_then(|r| r.versions.get(name).copied());
+    let current = st
+        .replica
+        .read()
+        .ok()
+        .and_then(|r| r.versions.get(name).copied());
     if let Some(v) = current {
-        let cached = st
-            .get_cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(name).filter(|(cv, _)| *cv == v).map(|(_, o)| o.clone_ref(py)));
+        let cached = st.get_cache.lock().ok().and_then(|c| {
+            c.get(name)
+                .filter(|(cv, _)| *cv == v)
+                .map(|(_, o)| o.clone_ref(py))
+        });
         if let Some(obj) = cached {
             return Ok(fresh_copy(obj.bind(py))?.unbind());
         }
@@ -95,9 +107,17 @@ fn own_option_type(st: &WorkerState, key: &str) -> Option<OptionType> {
 }
 
 /// `_ceph_get_module_option(module, key, prefix)`: typed stored value or None.
-fn module_option(py: Python<'_>, st: &WorkerState, module: &str, key: &str, prefix: Option<&str>) -> PyResult<PyObject> {
+fn module_option(
+    py: Python<'_>,
+    st: &WorkerState,
+    module: &str,
+    key: &str,
+    prefix: Option<&str>,
+) -> PyResult<PyObject> {
     if module == st.module {
-        let Some(ty) = own_option_type(st, key) else { return Ok(py.None()) };
+        let Some(ty) = own_option_type(st, key) else {
+            return Ok(py.None());
+        };
         let mut text = None;
         if let Some(p) = prefix.filter(|p| !p.is_empty()) {
             text = st.config(&format!("mgr/{module}/{p}/{key}"));
@@ -105,10 +125,17 @@ fn module_option(py: Python<'_>, st: &WorkerState, module: &str, key: &str, pref
         let text = text.or_else(|| st.config(&format!("mgr/{module}/{key}")));
         return match text {
             None => Ok(py.None()),
-            Some(t) => typed_value(ty, &t).map_err(PyValueError::new_err).and_then(|v| typed_to_py(py, v)),
+            Some(t) => typed_value(ty, &t)
+                .map_err(PyValueError::new_err)
+                .and_then(|v| typed_to_py(py, v)),
         };
     }
-    let v = call(py, st, "get_module_option", json!({"module": module, "key": key, "prefix": prefix.unwrap_or("")}))?;
+    let v = call(
+        py,
+        st,
+        "get_module_option",
+        json!({"module": module, "key": key, "prefix": prefix.unwrap_or("")}),
+    )?;
     to_py(py, &v)
 }
 
@@ -154,7 +181,11 @@ impl BaseMgrModule {
     #[new]
     #[pyo3(signature = (*args, **_kwargs))]
     fn new(args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let st = handle_from(args).ok_or_else(|| PyTypeError::new_err("BaseMgrModule needs the handle rmgr passes to module constructors"))?;
+        let st = handle_from(args).ok_or_else(|| {
+            PyTypeError::new_err(
+                "BaseMgrModule needs the handle rmgr passes to module constructors",
+            )
+        })?;
         Ok(BaseMgrModule { st })
     }
 
@@ -173,24 +204,50 @@ impl BaseMgrModule {
         to_py(py, &v)
     }
 
-    fn _ceph_get_metadata(&self, py: Python<'_>, svc_type: &str, svc_id: &str) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_metadata", json!({"svc_type": svc_type, "svc_id": svc_id}))?;
+    fn _ceph_get_metadata(
+        &self,
+        py: Python<'_>,
+        svc_type: &str,
+        svc_id: &str,
+    ) -> PyResult<PyObject> {
+        let v = call(
+            py,
+            self.st(),
+            "get_metadata",
+            json!({"svc_type": svc_type, "svc_id": svc_id}),
+        )?;
         to_py(py, &v)
     }
 
-    fn _ceph_get_daemon_status(&self, py: Python<'_>, svc_type: &str, svc_id: &str) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_daemon_status", json!({"svc_type": svc_type, "svc_id": svc_id}))?;
+    fn _ceph_get_daemon_status(
+        &self,
+        py: Python<'_>,
+        svc_type: &str,
+        svc_id: &str,
+    ) -> PyResult<PyObject> {
+        let v = call(
+            py,
+            self.st(),
+            "get_daemon_status",
+            json!({"svc_type": svc_type, "svc_id": svc_id}),
+        )?;
         to_py(py, &v)
     }
 
     fn _ceph_get_osdmap(&self, py: Python<'_>) -> PyResult<PyObject> {
         let v = call(py, self.st(), "get_osdmap", json!({}))?;
         let data = Py::new(py, super::maps::MapData::new(v))?;
-        Ok(py.import("mgr_module")?.getattr("OSDMap")?.call1((data,))?.unbind())
+        Ok(py
+            .import("mgr_module")?
+            .getattr("OSDMap")?
+            .call1((data,))?
+            .unbind())
     }
 
     fn _ceph_have_mon_connection(&self, py: Python<'_>) -> PyResult<bool> {
-        Ok(call(py, self.st(), "have_mon_connection", json!({}))?.as_bool().unwrap_or(false))
+        Ok(call(py, self.st(), "have_mon_connection", json!({}))?
+            .as_bool()
+            .unwrap_or(false))
     }
 
     fn _ceph_get_daemon_health_metrics(&self, py: Python<'_>) -> PyResult<PyObject> {
@@ -201,13 +258,30 @@ impl BaseMgrModule {
     // ---- options ----------------------------------------------------------------------
 
     #[pyo3(signature = (module, key, prefix=None))]
-    fn _ceph_get_module_option(&self, py: Python<'_>, module: &str, key: &str, prefix: Option<&str>) -> PyResult<PyObject> {
+    fn _ceph_get_module_option(
+        &self,
+        py: Python<'_>,
+        module: &str,
+        key: &str,
+        prefix: Option<&str>,
+    ) -> PyResult<PyObject> {
         module_option(py, self.st(), module, key, prefix)
     }
 
     #[pyo3(signature = (module, key, value))]
-    fn _ceph_set_module_option(&self, py: Python<'_>, module: &str, key: &str, value: Option<&str>) -> PyResult<()> {
-        call(py, self.st(), "set_module_option", json!({"module": module, "key": key, "value": value}))?;
+    fn _ceph_set_module_option(
+        &self,
+        py: Python<'_>,
+        module: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> PyResult<()> {
+        call(
+            py,
+            self.st(),
+            "set_module_option",
+            json!({"module": module, "key": key, "value": value}),
+        )?;
         Ok(())
     }
 
@@ -215,15 +289,30 @@ impl BaseMgrModule {
         ceph_option(py, self.st(), name)
     }
 
-    fn _ceph_get_foreign_option(&self, py: Python<'_>, entity: &str, name: &str) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_foreign_option", json!({"entity": entity, "name": name}))?;
+    fn _ceph_get_foreign_option(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        name: &str,
+    ) -> PyResult<PyObject> {
+        let v = call(
+            py,
+            self.st(),
+            "get_foreign_option",
+            json!({"entity": entity, "name": name}),
+        )?;
         to_py(py, &v)
     }
 
     // ---- KV store ---------------------------------------------------------------------
 
     fn _ceph_get_store(&self, py: Python<'_>, key: &str) -> PyResult<PyObject> {
-        let v = self.st().replica.read().ok().and_then(|r| r.store.get(key).cloned());
+        let v = self
+            .st()
+            .replica
+            .read()
+            .ok()
+            .and_then(|r| r.store.get(key).cloned());
         Ok(match v {
             Some(s) => PyString::new(py, &s).into_any().unbind(),
             None => py.None(),
@@ -239,9 +328,16 @@ impl BaseMgrModule {
             )));
         }
         let key = args.get_item(0)?;
-        let key: String = key.downcast::<PyString>().map_err(|_| {
-            PyTypeError::new_err(format!("ceph_store_set() argument 1 must be str, not {}", type_name(&key)))
-        })?.to_str()?.to_string();
+        let key: String = key
+            .downcast::<PyString>()
+            .map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "ceph_store_set() argument 1 must be str, not {}",
+                    type_name(&key)
+                ))
+            })?
+            .to_str()?
+            .to_string();
         let val = args.get_item(1)?;
         let value: Option<String> = if val.is_none() {
             None
@@ -249,13 +345,21 @@ impl BaseMgrModule {
             Some(
                 val.downcast::<PyString>()
                     .map_err(|_| {
-                        PyTypeError::new_err(format!("ceph_store_set() argument 2 must be str or None, not {}", type_name(&val)))
+                        PyTypeError::new_err(format!(
+                            "ceph_store_set() argument 2 must be str or None, not {}",
+                            type_name(&val)
+                        ))
                     })?
                     .to_str()?
                     .to_string(),
             )
         };
-        call(py, self.st(), "set_store", json!({"key": key, "value": value}))?;
+        call(
+            py,
+            self.st(),
+            "set_store",
+            json!({"key": key, "value": value}),
+        )?;
         Ok(())
     }
 
@@ -277,7 +381,10 @@ impl BaseMgrModule {
     #[pyo3(signature = (*args))]
     fn _ceph_send_command(&self, _py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
         if args.len() != 6 {
-            return Err(PyTypeError::new_err(format!("ceph_send_command() takes exactly 6 arguments ({} given)", args.len())));
+            return Err(PyTypeError::new_err(format!(
+                "ceph_send_command() takes exactly 6 arguments ({} given)",
+                args.len()
+            )));
         }
         let result = args.get_item(0)?;
         let svc_type: String = args.get_item(1)?.extract()?;
@@ -296,20 +403,30 @@ impl BaseMgrModule {
             "mon" => {}
             "osd" => {
                 if svc_id.parse::<i64>().is_err() {
-                    return Err(PyValueError::new_err(format!("invalid osd_id: \"{svc_id}\"")));
+                    return Err(PyValueError::new_err(format!(
+                        "invalid osd_id: \"{svc_id}\""
+                    )));
                 }
             }
             "pg" => {
-                let ok = svc_id.split_once('.').is_some_and(|(p, s)| p.parse::<u64>().is_ok() && u64::from_str_radix(s, 16).is_ok());
+                let ok = svc_id.split_once('.').is_some_and(|(p, s)| {
+                    p.parse::<u64>().is_ok() && u64::from_str_radix(s, 16).is_ok()
+                });
                 if !ok {
                     return Err(PyValueError::new_err(format!("invalid pgid: \"{svc_id}\"")));
                 }
             }
             "mds" => {}
-            other => return Err(PyValueError::new_err(format!("unknown service type: {other}"))),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown service type: {other}"
+                )))
+            }
         }
         if !result.hasattr("complete")? {
-            return Err(PyTypeError::new_err("result object has no complete() method"));
+            return Err(PyTypeError::new_err(
+                "result object has no complete() method",
+            ));
         }
         let st = self.st.clone();
         let result: PyObject = result.unbind();
@@ -343,7 +460,11 @@ impl BaseMgrModule {
 
     fn _ceph_set_health_checks(&self, checks: &Bound<'_, PyAny>) -> PyResult<()> {
         if checks.downcast::<PyDict>().is_err() {
-            event(self.st(), "log", json!({"line": "set_health_checks: argument is not a dict; ignored"}));
+            event(
+                self.st(),
+                "log",
+                json!({"line": "set_health_checks: argument is not a dict; ignored"}),
+            );
             return Ok(());
         }
         let v = from_py(checks)?;
@@ -351,12 +472,26 @@ impl BaseMgrModule {
         Ok(())
     }
 
-    fn _ceph_update_progress_event(&self, evid: &str, desc: &str, progress: f64, add_to_ceph_s: bool) {
-        event(self.st(), "update_progress_event", json!({"evid": evid, "desc": desc, "progress": progress, "add_to_ceph_s": add_to_ceph_s}));
+    fn _ceph_update_progress_event(
+        &self,
+        evid: &str,
+        desc: &str,
+        progress: f64,
+        add_to_ceph_s: bool,
+    ) {
+        event(
+            self.st(),
+            "update_progress_event",
+            json!({"evid": evid, "desc": desc, "progress": progress, "add_to_ceph_s": add_to_ceph_s}),
+        );
     }
 
     fn _ceph_complete_progress_event(&self, evid: &str) {
-        event(self.st(), "complete_progress_event", json!({ "evid": evid }));
+        event(
+            self.st(),
+            "complete_progress_event",
+            json!({ "evid": evid }),
+        );
     }
 
     fn _ceph_clear_all_progress_events(&self) {
@@ -364,7 +499,11 @@ impl BaseMgrModule {
     }
 
     fn _ceph_cluster_log(&self, channel: &str, prio: i64, message: &str) {
-        event(self.st(), "cluster_log", json!({"channel": channel, "prio": prio, "message": message}));
+        event(
+            self.st(),
+            "cluster_log",
+            json!({"channel": channel, "prio": prio, "message": message}),
+        );
     }
 
     fn _ceph_log(&self, record: &str) {
@@ -390,7 +529,10 @@ impl BaseMgrModule {
     }
 
     fn _ceph_get_ceph_conf_path(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(call(py, self.st(), "get_ceph_conf_path", json!({}))?.as_str().unwrap_or("").to_string())
+        Ok(call(py, self.st(), "get_ceph_conf_path", json!({}))?
+            .as_str()
+            .unwrap_or("")
+            .to_string())
     }
 
     fn _ceph_get_context(&self, py: Python<'_>) -> PyObject {
@@ -404,7 +546,12 @@ impl BaseMgrModule {
     }
 
     fn _ceph_set_device_wear_level(&self, py: Python<'_>, devid: &str, level: f64) -> PyResult<()> {
-        call(py, self.st(), "set_device_wear_level", json!({"devid": devid, "level": level}))?;
+        call(
+            py,
+            self.st(),
+            "set_device_wear_level",
+            json!({"devid": devid, "level": level}),
+        )?;
         Ok(())
     }
 
@@ -430,63 +577,133 @@ impl BaseMgrModule {
     ) -> PyResult<PyObject> {
         let pickle = py.import("pickle")?;
         let payload: Vec<u8> = pickle.call_method1("dumps", ((args, kwargs),))?.extract()?;
-        let v = call(py, self.st(), "remote", json!({"module": module_name, "method": method_name, "args": crate::b64_encode(&payload)}))?;
+        let v = call(
+            py,
+            self.st(),
+            "remote",
+            json!({"module": module_name, "method": method_name, "args": crate::b64_encode(&payload)}),
+        )?;
         let bytes = crate::b64_decode(v.as_str().unwrap_or("")).map_err(PyRuntimeError::new_err)?;
-        Ok(pickle.call_method1("loads", (pyo3::types::PyBytes::new(py, &bytes),))?.unbind())
+        Ok(pickle
+            .call_method1("loads", (pyo3::types::PyBytes::new(py, &bytes),))?
+            .unbind())
     }
 
     // ---- performance counters and queries -----------------------------------------------
 
-    fn _ceph_get_perf_schema(&self, py: Python<'_>, svc_type: &str, svc_id: &str) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_perf_schema", json!({"svc_type": svc_type, "svc_id": svc_id}))?;
+    fn _ceph_get_perf_schema(
+        &self,
+        py: Python<'_>,
+        svc_type: &str,
+        svc_id: &str,
+    ) -> PyResult<PyObject> {
+        let v = call(
+            py,
+            self.st(),
+            "get_perf_schema",
+            json!({"svc_type": svc_type, "svc_id": svc_id}),
+        )?;
         to_py(py, &v)
     }
 
-    fn _ceph_get_counter(&self, py: Python<'_>, svc_type: &str, svc_id: &str, path: &str) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_counter", json!({"svc_type": svc_type, "svc_id": svc_id, "path": path}))?;
+    fn _ceph_get_counter(
+        &self,
+        py: Python<'_>,
+        svc_type: &str,
+        svc_id: &str,
+        path: &str,
+    ) -> PyResult<PyObject> {
+        let v = call(
+            py,
+            self.st(),
+            "get_counter",
+            json!({"svc_type": svc_type, "svc_id": svc_id, "path": path}),
+        )?;
         to_py(py, &v)
     }
 
-    fn _ceph_get_latest_counter(&self, py: Python<'_>, svc_type: &str, svc_id: &str, path: &str) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_latest_counter", json!({"svc_type": svc_type, "svc_id": svc_id, "path": path}))?;
+    fn _ceph_get_latest_counter(
+        &self,
+        py: Python<'_>,
+        svc_type: &str,
+        svc_id: &str,
+        path: &str,
+    ) -> PyResult<PyObject> {
+        let v = call(
+            py,
+            self.st(),
+            "get_latest_counter",
+            json!({"svc_type": svc_type, "svc_id": svc_id, "path": path}),
+        )?;
         to_py(py, &v)
     }
 
-    fn _ceph_add_osd_perf_query(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn _ceph_add_osd_perf_query(
+        &self,
+        py: Python<'_>,
+        query: &Bound<'_, PyAny>,
+    ) -> PyResult<PyObject> {
         let v = call(py, self.st(), "add_osd_perf_query", from_py(query)?)?;
         to_py(py, &v)
     }
 
     fn _ceph_remove_osd_perf_query(&self, py: Python<'_>, query_id: i64) -> PyResult<()> {
-        call(py, self.st(), "remove_osd_perf_query", json!({ "id": query_id }))?;
+        call(
+            py,
+            self.st(),
+            "remove_osd_perf_query",
+            json!({ "id": query_id }),
+        )?;
         Ok(())
     }
 
     fn _ceph_get_osd_perf_counters(&self, py: Python<'_>, query_id: i64) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_osd_perf_counters", json!({ "id": query_id }))?;
+        let v = call(
+            py,
+            self.st(),
+            "get_osd_perf_counters",
+            json!({ "id": query_id }),
+        )?;
         to_py(py, &v)
     }
 
-    fn _ceph_add_mds_perf_query(&self, py: Python<'_>, query: &Bound<'_, PyAny>) -> PyResult<PyObject> {
+    fn _ceph_add_mds_perf_query(
+        &self,
+        py: Python<'_>,
+        query: &Bound<'_, PyAny>,
+    ) -> PyResult<PyObject> {
         let v = call(py, self.st(), "add_mds_perf_query", from_py(query)?)?;
         to_py(py, &v)
     }
 
     fn _ceph_remove_mds_perf_query(&self, py: Python<'_>, query_id: i64) -> PyResult<()> {
-        call(py, self.st(), "remove_mds_perf_query", json!({ "id": query_id }))?;
+        call(
+            py,
+            self.st(),
+            "remove_mds_perf_query",
+            json!({ "id": query_id }),
+        )?;
         Ok(())
     }
 
     fn _ceph_reregister_mds_perf_queries(&self) {}
 
     fn _ceph_get_mds_perf_counters(&self, py: Python<'_>, query_id: i64) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_mds_perf_counters", json!({ "id": query_id }))?;
+        let v = call(
+            py,
+            self.st(),
+            "get_mds_perf_counters",
+            json!({ "id": query_id }),
+        )?;
         to_py(py, &v)
     }
 }
 
 fn type_name(o: &Bound<'_, PyAny>) -> String {
-    o.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
+    o.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".into())
 }
 
 #[pyclass(subclass, module = "ceph_module", name = "BaseMgrStandbyModule")]
@@ -499,7 +716,9 @@ impl BaseMgrStandbyModule {
     #[new]
     #[pyo3(signature = (*args, **_kwargs))]
     fn new(args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let st = handle_from(args).ok_or_else(|| PyTypeError::new_err("BaseMgrStandbyModule needs the handle rmgr passes"))?;
+        let st = handle_from(args).ok_or_else(|| {
+            PyTypeError::new_err("BaseMgrStandbyModule needs the handle rmgr passes")
+        })?;
         Ok(BaseMgrStandbyModule { st })
     }
 
@@ -520,7 +739,12 @@ impl BaseMgrStandbyModule {
     }
 
     #[pyo3(signature = (key, prefix=None))]
-    fn _ceph_get_module_option(&self, py: Python<'_>, key: &str, prefix: Option<&str>) -> PyResult<PyObject> {
+    fn _ceph_get_module_option(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        prefix: Option<&str>,
+    ) -> PyResult<PyObject> {
         let module = self.st.module.clone();
         module_option(py, &self.st, &module, key, prefix)
     }
@@ -538,7 +762,10 @@ impl BaseMgrStandbyModule {
     }
 
     fn _ceph_get_active_uri(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(call(py, &self.st, "get_active_uri", json!({}))?.as_str().unwrap_or("").to_string())
+        Ok(call(py, &self.st, "get_active_uri", json!({}))?
+            .as_str()
+            .unwrap_or("")
+            .to_string())
     }
 
     fn _ceph_log(&self, record: &str) {

@@ -22,12 +22,19 @@ pub(crate) struct Conn {
 
 impl Conn {
     pub(crate) fn new(writer: UnixStream) -> Self {
-        Conn { writer: Mutex::new(writer), pending: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1) }
+        Conn {
+            writer: Mutex::new(writer),
+            pending: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+        }
     }
 
     pub(crate) fn send(&self, frame: &Frame) -> std::io::Result<()> {
         let bytes = encode(frame);
-        let mut w = self.writer.lock().map_err(|_| std::io::Error::other("writer poisoned"))?;
+        let mut w = self
+            .writer
+            .lock()
+            .map_err(|_| std::io::Error::other("writer poisoned"))?;
         w.write_all(&bytes)
     }
 
@@ -38,7 +45,11 @@ impl Conn {
         if let Ok(mut p) = self.pending.lock() {
             p.insert(id, tx);
         }
-        if let Err(e) = self.send(&Frame::Call { id, method: method.to_string(), args }) {
+        if let Err(e) = self.send(&Frame::Call {
+            id,
+            method: method.to_string(),
+            args,
+        }) {
             self.forget(id);
             return CallResult::err("RuntimeError", format!("lost the connection to rmgr: {e}"));
         }
@@ -46,7 +57,10 @@ impl Conn {
             Ok(r) => r,
             Err(_) => {
                 self.forget(id);
-                CallResult::err("RuntimeError", format!("rmgr did not answer {method} in time"))
+                CallResult::err(
+                    "RuntimeError",
+                    format!("rmgr did not answer {method} in time"),
+                )
             }
         }
     }
@@ -67,10 +81,16 @@ impl Conn {
 
     /// The core went away: every waiting call fails.
     pub(crate) fn fail_all(&self) {
-        let all: Vec<SyncSender<CallResult>> =
-            self.pending.lock().map(|mut p| p.drain().map(|(_, t)| t).collect()).unwrap_or_default();
+        let all: Vec<SyncSender<CallResult>> = self
+            .pending
+            .lock()
+            .map(|mut p| p.drain().map(|(_, t)| t).collect())
+            .unwrap_or_default();
         for t in all {
-            let _ = t.try_send(CallResult::err("RuntimeError", "lost the connection to rmgr"));
+            let _ = t.try_send(CallResult::err(
+                "RuntimeError",
+                "lost the connection to rmgr",
+            ));
         }
     }
 }

@@ -15,7 +15,11 @@ pub(crate) fn to_py(py: Python<'_>, v: &Value) -> PyResult<PyObject> {
             } else if let Some(u) = n.as_u64() {
                 u.into_pyobject(py)?.into_any().unbind()
             } else {
-                n.as_f64().unwrap_or(0.0).into_pyobject(py)?.into_any().unbind()
+                n.as_f64()
+                    .unwrap_or(0.0)
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind()
             }
         }
         Value::String(s) => PyString::new(py, s).into_any().unbind(),
@@ -43,7 +47,9 @@ const MAX_DEPTH: usize = 128;
 
 fn from_py_depth(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     if depth > MAX_DEPTH {
-        return Err(pyo3::exceptions::PyValueError::new_err("value nested too deeply"));
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "value nested too deeply",
+        ));
     }
     if obj.is_none() {
         return Ok(Value::Null);
@@ -61,13 +67,17 @@ fn from_py_depth(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         return Ok(Value::String(obj.str()?.to_string()));
     }
     if let Ok(f) = obj.downcast::<PyFloat>() {
-        return Ok(Number::from_f64(f.value()).map(Value::Number).unwrap_or(Value::Null));
+        return Ok(Number::from_f64(f.value())
+            .map(Value::Number)
+            .unwrap_or(Value::Null));
     }
     if let Ok(s) = obj.downcast::<PyString>() {
         return Ok(Value::String(s.to_str()?.to_string()));
     }
     if let Ok(b) = obj.downcast::<PyBytes>() {
-        return Ok(Value::String(String::from_utf8_lossy(b.as_bytes()).into_owned()));
+        return Ok(Value::String(
+            String::from_utf8_lossy(b.as_bytes()).into_owned(),
+        ));
     }
     if let Ok(d) = obj.downcast::<PyDict>() {
         let mut m = Map::new();
@@ -81,14 +91,25 @@ fn from_py_depth(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         return Ok(Value::Object(m));
     }
     if let Ok(l) = obj.downcast::<PyList>() {
-        return l.iter().map(|x| from_py_depth(&x, depth + 1)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return l
+            .iter()
+            .map(|x| from_py_depth(&x, depth + 1))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
     }
     if let Ok(t) = obj.downcast::<PyTuple>() {
-        return t.iter().map(|x| from_py_depth(&x, depth + 1)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return t
+            .iter()
+            .map(|x| from_py_depth(&x, depth + 1))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
     }
     if let Ok(iter) = obj.try_iter() {
         if obj.hasattr("__len__")? && !obj.hasattr("keys")? {
-            return iter.map(|x| x.and_then(|x| from_py_depth(&x, depth + 1))).collect::<PyResult<Vec<_>>>().map(Value::Array);
+            return iter
+                .map(|x| x.and_then(|x| from_py_depth(&x, depth + 1)))
+                .collect::<PyResult<Vec<_>>>()
+                .map(Value::Array);
         }
     }
     Ok(Value::String(obj.str()?.to_string()))

@@ -22,7 +22,11 @@ impl MapData {
     /// From the core's `get_osdmap` reply: `{osd_map, osd_map_crush, pg_dump}`.
     pub(crate) fn new(v: Value) -> Self {
         let part = |k: &str| Arc::new(v.get(k).cloned().unwrap_or_else(|| json!({})));
-        MapData { osd_map: part("osd_map"), crush: part("osd_map_crush"), pg_dump: part("pg_dump") }
+        MapData {
+            osd_map: part("osd_map"),
+            crush: part("osd_map_crush"),
+            pg_dump: part("pg_dump"),
+        }
     }
 }
 
@@ -50,7 +54,9 @@ impl BasePyOSDMap {
     #[new]
     #[pyo3(signature = (*args, **_kwargs))]
     fn new(args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        Ok(BasePyOSDMap { data: data_from(args)? })
+        Ok(BasePyOSDMap {
+            data: data_from(args)?,
+        })
     }
 
     #[pyo3(name = "__init__", signature = (*_args, **_kwargs))]
@@ -72,46 +78,94 @@ impl BasePyOSDMap {
         let d = self.data.get();
         let inc = json!({"epoch": int(&d.osd_map, "epoch") + 1, "fsid": d.osd_map.get("fsid").cloned().unwrap_or(Value::Null),
                          "new_weight": {}, "crush_compat_weight_set_weights": {}});
-        let h = Py::new(py, IncData { inc: std::sync::Mutex::new(inc) })?;
-        Ok(py.import("mgr_module")?.getattr("OSDMapIncremental")?.call1((h,))?.unbind())
+        let h = Py::new(
+            py,
+            IncData {
+                inc: std::sync::Mutex::new(inc),
+            },
+        )?;
+        Ok(py
+            .import("mgr_module")?
+            .getattr("OSDMapIncremental")?
+            .call1((h,))?
+            .unbind())
     }
 
     fn _apply_incremental(&self, py: Python<'_>, inc: &Bound<'_, PyAny>) -> PyResult<PyObject> {
         let inc = inc.downcast::<BasePyOSDMapIncremental>()?;
-        let delta = inc.borrow().data.get().inc.lock().map(|g| g.clone()).unwrap_or(Value::Null);
+        let delta = inc
+            .borrow()
+            .data
+            .get()
+            .inc
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or(Value::Null);
         let d = self.data.get();
         let mut map = (*d.osd_map).clone();
         if let Some(e) = delta.get("epoch") {
             map["epoch"] = e.clone();
         }
-        if let (Some(weights), Some(osds)) = (delta.get("new_weight").and_then(Value::as_object), map.get_mut("osds").and_then(Value::as_array_mut)) {
+        if let (Some(weights), Some(osds)) = (
+            delta.get("new_weight").and_then(Value::as_object),
+            map.get_mut("osds").and_then(Value::as_array_mut),
+        ) {
             for o in osds.iter_mut() {
-                let id = o.get("osd").and_then(Value::as_i64).unwrap_or(-1).to_string();
+                let id = o
+                    .get("osd")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(-1)
+                    .to_string();
                 if let Some(w) = weights.get(&id) {
                     o["weight"] = w.clone();
                 }
             }
         }
-        let next = MapData { osd_map: Arc::new(map), crush: d.crush.clone(), pg_dump: d.pg_dump.clone() };
-        Ok(py.import("mgr_module")?.getattr("OSDMap")?.call1((Py::new(py, next)?,))?.unbind())
+        let next = MapData {
+            osd_map: Arc::new(map),
+            crush: d.crush.clone(),
+            pg_dump: d.pg_dump.clone(),
+        };
+        Ok(py
+            .import("mgr_module")?
+            .getattr("OSDMap")?
+            .call1((Py::new(py, next)?,))?
+            .unbind())
     }
 
     fn _get_crush(&self, py: Python<'_>) -> PyResult<PyObject> {
-        Ok(py.import("mgr_module")?.getattr("CRUSHMap")?.call1((self.data.clone_ref(py),))?.unbind())
+        Ok(py
+            .import("mgr_module")?
+            .getattr("CRUSHMap")?
+            .call1((self.data.clone_ref(py),))?
+            .unbind())
     }
 
     fn _get_pools_by_take(&self, py: Python<'_>, take: i64) -> PyResult<PyObject> {
         let d = self.data.get();
         let rules: Vec<i64> = items(&d.crush, "rules")
-            .filter(|r| items(r, "steps").any(|s| s.get("op").and_then(Value::as_str) == Some("take") && int(s, "item") == take))
+            .filter(|r| {
+                items(r, "steps").any(|s| {
+                    s.get("op").and_then(Value::as_str) == Some("take") && int(s, "item") == take
+                })
+            })
             .map(|r| int(r, "rule_id"))
             .collect();
-        let pools: Vec<i64> = items(&d.osd_map, "pools").filter(|p| rules.contains(&int(p, "crush_rule"))).map(|p| int(p, "pool")).collect();
+        let pools: Vec<i64> = items(&d.osd_map, "pools")
+            .filter(|p| rules.contains(&int(p, "crush_rule")))
+            .map(|p| int(p, "pool"))
+            .collect();
         to_py(py, &json!({ "pools": pools }))
     }
 
     #[pyo3(signature = (_inc, _max_deviation, _max_iterations, _pools))]
-    fn _calc_pg_upmaps(&self, _inc: &Bound<'_, PyAny>, _max_deviation: i64, _max_iterations: i64, _pools: &Bound<'_, PyAny>) -> i64 {
+    fn _calc_pg_upmaps(
+        &self,
+        _inc: &Bound<'_, PyAny>,
+        _max_deviation: i64,
+        _max_iterations: i64,
+        _pools: &Bound<'_, PyAny>,
+    ) -> i64 {
         // Standalone maps carry no CRUSH placement to optimise: no change proposed.
         0
     }
@@ -122,7 +176,10 @@ impl BasePyOSDMap {
         for pg in items(&d.pg_dump, "pg_stats") {
             let pgid = pg.get("pgid").and_then(Value::as_str).unwrap_or("");
             if pgid.split('.').next().and_then(|p| p.parse::<i64>().ok()) == Some(poolid) {
-                m.insert(pgid.to_string(), pg.get("up").cloned().unwrap_or_else(|| json!([])));
+                m.insert(
+                    pgid.to_string(),
+                    pg.get("up").cloned().unwrap_or_else(|| json!([])),
+                );
             }
         }
         to_py(py, &Value::Object(m))
@@ -131,10 +188,13 @@ impl BasePyOSDMap {
     fn _pg_to_up_acting_osds(&self, py: Python<'_>, pool_id: i64, ps: i64) -> PyResult<PyObject> {
         let d = self.data.get();
         let pgid = format!("{pool_id}.{ps:x}");
-        let pg = items(&d.pg_dump, "pg_stats").find(|p| p.get("pgid").and_then(Value::as_str) == Some(pgid.as_str()));
+        let pg = items(&d.pg_dump, "pg_stats")
+            .find(|p| p.get("pgid").and_then(Value::as_str) == Some(pgid.as_str()));
         let v = match pg {
-            Some(p) => json!({"up": p.get("up").cloned().unwrap_or(json!([])), "up_primary": p.get("up_primary").cloned().unwrap_or(json!(-1)),
-                              "acting": p.get("acting").cloned().unwrap_or(json!([])), "acting_primary": p.get("acting_primary").cloned().unwrap_or(json!(-1))}),
+            Some(p) => {
+                json!({"up": p.get("up").cloned().unwrap_or(json!([])), "up_primary": p.get("up_primary").cloned().unwrap_or(json!(-1)),
+                              "acting": p.get("acting").cloned().unwrap_or(json!([])), "acting_primary": p.get("acting_primary").cloned().unwrap_or(json!(-1))})
+            }
             None => json!({"up": [], "up_primary": -1, "acting": [], "acting_primary": -1}),
         };
         to_py(py, &v)
@@ -142,12 +202,26 @@ impl BasePyOSDMap {
 
     fn _pool_raw_used_rate(&self, pool_id: i64) -> f64 {
         let d = self.data.get();
-        let Some(pool) = items(&d.osd_map, "pools").find(|p| int(p, "pool") == pool_id) else { return 1.0 };
+        let Some(pool) = items(&d.osd_map, "pools").find(|p| int(p, "pool") == pool_id) else {
+            return 1.0;
+        };
         // Replicated pools are type 1; erasure-coded pools (type 3) store (k+m)/k.
         if int(pool, "type") == 3 {
-            let profile = pool.get("erasure_code_profile").and_then(Value::as_str).unwrap_or("");
-            let p = d.osd_map.get("erasure_code_profiles").and_then(|e| e.get(profile));
-            let num = |k: &str| p.and_then(|p| p.get(k)).and_then(|v| v.as_str().and_then(|s| s.parse::<f64>().ok()).or(v.as_f64()));
+            let profile = pool
+                .get("erasure_code_profile")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let p = d
+                .osd_map
+                .get("erasure_code_profiles")
+                .and_then(|e| e.get(profile));
+            let num = |k: &str| {
+                p.and_then(|p| p.get(k)).and_then(|v| {
+                    v.as_str()
+                        .and_then(|s| s.parse::<f64>().ok())
+                        .or(v.as_f64())
+                })
+            };
             if let (Some(k), Some(m)) = (num("k"), num("m")) {
                 if k > 0.0 {
                     return (k + m) / k;
@@ -184,11 +258,22 @@ impl BasePyOSDMapIncremental {
     fn init(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) {}
 
     fn _get_epoch(&self) -> i64 {
-        self.data.get().inc.lock().map(|v| int(&v, "epoch")).unwrap_or(0)
+        self.data
+            .get()
+            .inc
+            .lock()
+            .map(|v| int(&v, "epoch"))
+            .unwrap_or(0)
     }
 
     fn _dump(&self, py: Python<'_>) -> PyResult<PyObject> {
-        let v = self.data.get().inc.lock().map(|v| v.clone()).unwrap_or(Value::Null);
+        let v = self
+            .data
+            .get()
+            .inc
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or(Value::Null);
         to_py(py, &v)
     }
 
@@ -221,15 +306,34 @@ pub(crate) struct BasePyCRUSH {
 
 fn crush_items(crush: &Value) -> Vec<(i64, String, Option<f64>)> {
     let mut out: Vec<(i64, String, Option<f64>)> = items(crush, "devices")
-        .map(|d| (int(d, "id"), d.get("name").and_then(Value::as_str).unwrap_or("").to_string(), None))
+        .map(|d| {
+            (
+                int(d, "id"),
+                d.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                None,
+            )
+        })
         .collect();
     for b in items(crush, "buckets") {
         let w = b.get("weight").and_then(Value::as_f64).map(|w| w / 65536.0);
-        out.push((int(b, "id"), b.get("name").and_then(Value::as_str).unwrap_or("").to_string(), w));
+        out.push((
+            int(b, "id"),
+            b.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            w,
+        ));
         for it in items(b, "items") {
             let id = int(it, "id");
             if let Some(e) = out.iter_mut().find(|e| e.0 == id && e.2.is_none()) {
-                e.2 = it.get("weight").and_then(Value::as_f64).map(|w| w / 65536.0);
+                e.2 = it
+                    .get("weight")
+                    .and_then(Value::as_f64)
+                    .map(|w| w / 65536.0);
             }
         }
     }
@@ -241,7 +345,9 @@ impl BasePyCRUSH {
     #[new]
     #[pyo3(signature = (*args, **_kwargs))]
     fn new(args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        Ok(BasePyCRUSH { data: data_from(args)? })
+        Ok(BasePyCRUSH {
+            data: data_from(args)?,
+        })
     }
 
     #[pyo3(name = "__init__", signature = (*_args, **_kwargs))]
@@ -252,24 +358,39 @@ impl BasePyCRUSH {
     }
 
     fn _get_item_name(&self, item: i64) -> Option<String> {
-        crush_items(&self.data.get().crush).into_iter().find(|e| e.0 == item).map(|e| e.1)
+        crush_items(&self.data.get().crush)
+            .into_iter()
+            .find(|e| e.0 == item)
+            .map(|e| e.1)
     }
 
     fn _get_item_weight(&self, item: i64) -> Option<f64> {
-        crush_items(&self.data.get().crush).into_iter().find(|e| e.0 == item).and_then(|e| e.2)
+        crush_items(&self.data.get().crush)
+            .into_iter()
+            .find(|e| e.0 == item)
+            .and_then(|e| e.2)
     }
 
     fn _find_roots(&self, py: Python<'_>) -> PyResult<PyObject> {
         let crush = &self.data.get().crush;
-        let children: Vec<i64> = items(crush, "buckets").flat_map(|b| items(b, "items").map(|i| int(i, "id"))).collect();
-        let roots: Vec<i64> = items(crush, "buckets").map(|b| int(b, "id")).filter(|id| !children.contains(id)).collect();
+        let children: Vec<i64> = items(crush, "buckets")
+            .flat_map(|b| items(b, "items").map(|i| int(i, "id")))
+            .collect();
+        let roots: Vec<i64> = items(crush, "buckets")
+            .map(|b| int(b, "id"))
+            .filter(|id| !children.contains(id))
+            .collect();
         to_py(py, &json!({ "roots": roots }))
     }
 
     fn _find_takes(&self, py: Python<'_>) -> PyResult<PyObject> {
         let crush = &self.data.get().crush;
         let mut takes: Vec<i64> = items(crush, "rules")
-            .flat_map(|r| items(r, "steps").filter(|s| s.get("op").and_then(Value::as_str) == Some("take")).map(|s| int(s, "item")))
+            .flat_map(|r| {
+                items(r, "steps")
+                    .filter(|s| s.get("op").and_then(Value::as_str) == Some("take"))
+                    .map(|s| int(s, "item"))
+            })
             .collect();
         takes.sort_unstable();
         takes.dedup();

@@ -24,8 +24,15 @@ const MAX_NOTIFY_BACKLOG: usize = 1024;
 const SERVE_GRACE: Duration = Duration::from_secs(5);
 
 enum Job {
-    Command { id: u64, cmd: Value, inbuf: String },
-    Notify { notify_type: String, notify_id: Value },
+    Command {
+        id: u64,
+        cmd: Value,
+        inbuf: String,
+    },
+    Notify {
+        notify_type: String,
+        notify_id: Value,
+    },
     ConfigNotify,
     Shutdown,
 }
@@ -59,7 +66,13 @@ pub(crate) fn serve_on(sock: UnixStream) -> i32 {
     };
     let mut decoder = Decoder::default();
     let init = match read_frame(&mut reader, &mut decoder) {
-        Some(Frame::Init { module, mgr_id, module_path, mode, replica }) => (module, mgr_id, module_path, mode, replica),
+        Some(Frame::Init {
+            module,
+            mgr_id,
+            module_path,
+            mode,
+            replica,
+        }) => (module, mgr_id, module_path, mode, replica),
         _ => {
             eprintln!("rmgr worker: expected Init from rmgr");
             return 2;
@@ -98,13 +111,20 @@ fn read_frame(r: &mut UnixStream, d: &mut Decoder) -> Option<Frame> {
 }
 
 fn log(st: &WorkerState, line: &str) {
-    let _ = st.conn.send(&Frame::Call { id: 0, method: "log".into(), args: json!({ "line": line }) });
+    let _ = st.conn.send(&Frame::Call {
+        id: 0,
+        method: "log".into(),
+        args: json!({ "line": line }),
+    });
 }
 
 /// The formatted traceback of an exception, as `traceback.format_exception` gives it.
 pub(crate) fn format_exc(py: Python<'_>, e: &PyErr) -> String {
     let tb = py.import("traceback").and_then(|t| {
-        t.call_method1("format_exception", (e.get_type(py), e.value(py), e.traceback(py)))
+        t.call_method1(
+            "format_exception",
+            (e.get_type(py), e.value(py), e.traceback(py)),
+        )
     });
     match tb.and_then(|l| l.extract::<Vec<String>>()) {
         Ok(lines) => lines.concat(),
@@ -114,7 +134,10 @@ pub(crate) fn format_exc(py: Python<'_>, e: &PyErr) -> String {
 
 /// `str(exception)`: the one-line text Pacific keeps as a module's error string.
 fn exc_text(py: Python<'_>, e: &PyErr) -> String {
-    e.value(py).str().map(|s| s.to_string()).unwrap_or_else(|_| e.to_string())
+    e.value(py)
+        .str()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|_| e.to_string())
 }
 
 struct Classes {
@@ -122,7 +145,12 @@ struct Classes {
     standby: Option<PyObject>,
 }
 
-fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) -> Result<(LoadReport, Option<Classes>), LoadReport> {
+fn load(
+    py: Python<'_>,
+    st: &Arc<WorkerState>,
+    module_path: &str,
+    mode: Mode,
+) -> Result<(LoadReport, Option<Classes>), LoadReport> {
     let fail = |msg: String| LoadReport {
         loaded: false,
         can_run: false,
@@ -146,22 +174,39 @@ fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) ->
         Ok(())
     };
     setup().map_err(|e| fail(exc_text(py, &e)))?;
-    let mgr_module = py.import("mgr_module").map_err(|e| fail(exc_text(py, &e)))?;
-    let base = mgr_module.getattr("MgrModule").map_err(|e| fail(exc_text(py, &e)))?;
+    let mgr_module = py
+        .import("mgr_module")
+        .map_err(|e| fail(exc_text(py, &e)))?;
+    let base = mgr_module
+        .getattr("MgrModule")
+        .map_err(|e| fail(exc_text(py, &e)))?;
     let standby_base = mgr_module.getattr("MgrStandbyModule").ok();
     let pkg = py.import(st.module.as_str()).map_err(|e| {
-        log(st, &format!("Error loading module '{}': {}", st.module, format_exc(py, &e)));
+        log(
+            st,
+            &format!(
+                "Error loading module '{}': {}",
+                st.module,
+                format_exc(py, &e)
+            ),
+        );
         fail(exc_text(py, &e))
     })?;
     let builtins = py.import("builtins").map_err(|e| fail(exc_text(py, &e)))?;
-    let issubclass = builtins.getattr("issubclass").map_err(|e| fail(exc_text(py, &e)))?;
+    let issubclass = builtins
+        .getattr("issubclass")
+        .map_err(|e| fail(exc_text(py, &e)))?;
     let find = |b: &Bound<'_, PyAny>| -> Option<PyObject> {
         let dict = pkg.dict();
         for (_, v) in dict.iter() {
             if !v.is_instance_of::<pyo3::types::PyType>() || v.is(b) {
                 continue;
             }
-            if issubclass.call1((&v, b)).and_then(|r| r.is_truthy()).unwrap_or(false) {
+            if issubclass
+                .call1((&v, b))
+                .and_then(|r| r.is_truthy())
+                .unwrap_or(false)
+            {
                 return Some(v.unbind());
             }
         }
@@ -170,36 +215,56 @@ fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) ->
     let Some(active) = find(&base) else {
         return Err(fail("Class not found in module".into()));
     };
-    let standby = standby_base.as_ref().and_then(|b| find(b));
+    let standby = standby_base.as_ref().and_then(find);
     let cls = active.bind(py);
     if let Err(e) = cls.call_method1("_register_commands", (st.module.as_str(),)) {
-        log(st, &format!("_register_commands failed: {}", format_exc(py, &e)));
+        log(
+            st,
+            &format!("_register_commands failed: {}", format_exc(py, &e)),
+        );
     }
     let commands = cls
         .getattr("COMMANDS")
         .ok()
-        .and_then(|c| c.downcast::<PyList>().ok().map(|l| l.clone()))
+        .and_then(|c| c.downcast::<PyList>().ok().cloned())
         .ok_or_else(|| fail("Missing or invalid COMMANDS attribute".into()))?;
     let mut cmd_list = Vec::new();
     for c in commands.iter() {
-        let d = c.downcast::<PyDict>().map_err(|_| fail("Missing or invalid COMMANDS attribute".into()))?;
-        let get = |k: &str| d.get_item(k).ok().flatten().and_then(|v| v.extract::<String>().ok());
+        let d = c
+            .downcast::<PyDict>()
+            .map_err(|_| fail("Missing or invalid COMMANDS attribute".into()))?;
+        let get = |k: &str| {
+            d.get_item(k)
+                .ok()
+                .flatten()
+                .and_then(|v| v.extract::<String>().ok())
+        };
         let (Some(cmd), Some(desc), Some(perm)) = (get("cmd"), get("desc"), get("perm")) else {
             return Err(fail("Missing or invalid COMMANDS attribute".into()));
         };
-        let poll = d.get_item("poll").ok().flatten().map(|v| v.is_truthy().unwrap_or(false)).unwrap_or(false);
+        let poll = d
+            .get_item("poll")
+            .ok()
+            .flatten()
+            .map(|v| v.is_truthy().unwrap_or(false))
+            .unwrap_or(false);
         cmd_list.push(json!({"cmd": cmd, "desc": desc, "perm": perm, "poll": poll}));
     }
     if let Err(e) = cls.call_method1("_register_options", (st.module.as_str(),)) {
-        log(st, &format!("_register_options failed: {}", format_exc(py, &e)));
+        log(
+            st,
+            &format!("_register_options failed: {}", format_exc(py, &e)),
+        );
     }
     if let Some(sb) = &standby {
-        let _ = sb.bind(py).call_method1("_register_options", (st.module.as_str(),));
+        let _ = sb
+            .bind(py)
+            .call_method1("_register_options", (st.module.as_str(),));
     }
     let options = cls
         .getattr("MODULE_OPTIONS")
         .ok()
-        .and_then(|c| c.downcast::<PyList>().ok().map(|l| l.clone()))
+        .and_then(|c| c.downcast::<PyList>().ok().cloned())
         .ok_or_else(|| fail("Missing or invalid MODULE_OPTIONS attribute".into()))?;
     let mut opt_list = Vec::new();
     for o in options.iter() {
@@ -212,7 +277,11 @@ fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) ->
     if let Ok(mut own) = st.own_options.write() {
         for o in &opt_list {
             if let Some(name) = o.get("name").and_then(Value::as_str) {
-                let ty = o.get("type").and_then(Value::as_str).map(rmgr_options::OptionType::from_name).unwrap_or(rmgr_options::OptionType::Str);
+                let ty = o
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .map(rmgr_options::OptionType::from_name)
+                    .unwrap_or(rmgr_options::OptionType::Str);
                 own.insert(name.to_string(), ty);
             }
         }
@@ -224,10 +293,20 @@ fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) ->
                 // members are `str`-mixin enums whose `str()` is 'NotifyType.osd_map'.
                 let mut types = Vec::new();
                 for x in l.iter() {
-                    match x.downcast::<PyString>().ok().and_then(|s| s.to_str().ok().map(str::to_string)) {
+                    match x
+                        .downcast::<PyString>()
+                        .ok()
+                        .and_then(|s| s.to_str().ok().map(str::to_string))
+                    {
                         Some(t) => types.push(t),
                         None => {
-                            log(st, &format!("Module {} has non-string notify type in NOTIFY_TYPES", st.module));
+                            log(
+                                st,
+                                &format!(
+                                    "Module {} has non-string notify type in NOTIFY_TYPES",
+                                    st.module
+                                ),
+                            );
                             break;
                         }
                     }
@@ -235,12 +314,18 @@ fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) ->
                 Some(types)
             }
             Err(_) => {
-                log(st, &format!("Module {} has NOTIFY_TYPES that is not a list", st.module));
+                log(
+                    st,
+                    &format!("Module {} has NOTIFY_TYPES that is not a list", st.module),
+                );
                 Some(vec![])
             }
         },
         Err(_) => {
-            log(st, &format!("Module {} has missing NOTIFY_TYPES member", st.module));
+            log(
+                st,
+                &format!("Module {} has missing NOTIFY_TYPES member", st.module),
+            );
             None
         }
     };
@@ -248,7 +333,10 @@ fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) ->
         Ok(r) => match r.downcast::<PyTuple>() {
             Ok(t) if t.len() == 2 => {
                 let ok = t.get_item(0).and_then(|x| x.is_truthy()).unwrap_or(false);
-                let msg = t.get_item(1).and_then(|x| x.extract::<String>()).unwrap_or_default();
+                let msg = t
+                    .get_item(1)
+                    .and_then(|x| x.extract::<String>())
+                    .unwrap_or_default();
                 (ok, msg)
             }
             _ => (false, "wrong type returned from can_run".to_string()),
@@ -271,23 +359,48 @@ fn load(py: Python<'_>, st: &Arc<WorkerState>, module_path: &str, mode: Mode) ->
     Ok((report, Some(Classes { active, standby })))
 }
 
-fn run(st: Arc<WorkerState>, mut reader: UnixStream, mut decoder: Decoder, classes: Classes, mode: Mode) -> i32 {
+fn run(
+    st: Arc<WorkerState>,
+    mut reader: UnixStream,
+    mut decoder: Decoder,
+    classes: Classes,
+    mode: Mode,
+) -> i32 {
     let handle = match Python::with_gil(|py| Py::new(py, Handle(st.clone()))) {
         Ok(h) => h,
         Err(e) => {
-            let _ = st.conn.send(&Frame::Started { error: Some(e.to_string()) });
+            let _ = st.conn.send(&Frame::Started {
+                error: Some(e.to_string()),
+            });
             return 1;
         }
     };
     let instance = Python::with_gil(|py| -> Result<PyObject, String> {
         let r = match (mode, &classes.standby) {
-            (Mode::Standby, Some(sb)) => sb.bind(py).call1((st.module.as_str(), handle.clone_ref(py))),
+            (Mode::Standby, Some(sb)) => sb
+                .bind(py)
+                .call1((st.module.as_str(), handle.clone_ref(py))),
             (Mode::Standby, None) => return Err("module has no standby class".into()),
-            _ => classes.active.bind(py).call1((st.module.as_str(), handle.clone_ref(py), handle.clone_ref(py))),
+            _ => classes.active.bind(py).call1((
+                st.module.as_str(),
+                handle.clone_ref(py),
+                handle.clone_ref(py),
+            )),
         };
         r.map(|o| o.unbind()).map_err(|e| {
             let tb = format_exc(py, &e);
-            log(&st, &format!("Failed to run module in {} mode ('{}'): {tb}", if mode == Mode::Standby { "standby" } else { "active" }, st.module));
+            log(
+                &st,
+                &format!(
+                    "Failed to run module in {} mode ('{}'): {tb}",
+                    if mode == Mode::Standby {
+                        "standby"
+                    } else {
+                        "active"
+                    },
+                    st.module
+                ),
+            );
             exc_text(py, &e)
         })
     });
@@ -307,7 +420,10 @@ fn run(st: Arc<WorkerState>, mut reader: UnixStream, mut decoder: Decoder, class
             Python::with_gil(|py| {
                 if let Err(e) = instance.bind(py).call_method0("serve") {
                     let traceback = format_exc(py, &e);
-                    let _ = st.conn.send(&Frame::ServeFailed { error: exc_text(py, &e), traceback });
+                    let _ = st.conn.send(&Frame::ServeFailed {
+                        error: exc_text(py, &e),
+                        traceback,
+                    });
                 }
             });
         })
@@ -316,19 +432,35 @@ fn run(st: Arc<WorkerState>, mut reader: UnixStream, mut decoder: Decoder, class
     let (jobs_tx, jobs_rx) = channel::<Job>();
     let backlog = Arc::new(AtomicUsize::new(0));
     {
-        let (st, instance, backlog, jobs_tx) = (st.clone(), instance.clone(), backlog.clone(), jobs_tx.clone());
-        let _ = std::thread::Builder::new().name("reader".into()).spawn(move || {
-            read_loop(&st, &mut reader, &mut decoder, &jobs_tx, &backlog, &instance);
-            st.conn.fail_all();
-            // The core is gone: nothing can be answered any more.
-            std::process::exit(0);
-        });
+        let (st, instance, backlog, jobs_tx) = (
+            st.clone(),
+            instance.clone(),
+            backlog.clone(),
+            jobs_tx.clone(),
+        );
+        let _ = std::thread::Builder::new()
+            .name("reader".into())
+            .spawn(move || {
+                read_loop(
+                    &st,
+                    &mut reader,
+                    &mut decoder,
+                    &jobs_tx,
+                    &backlog,
+                    &instance,
+                );
+                st.conn.fail_all();
+                // The core is gone: nothing can be answered any more.
+                std::process::exit(0);
+            });
     }
     drop(jobs_tx);
     // Commands, notifications and config_notify run one at a time on the module's
     // finisher thread, named as Pacific names it; `serve` runs beside it.
     let finisher_name: String = format!("m-fin-{}", st.module).chars().take(15).collect();
-    let finisher = std::thread::Builder::new().name(finisher_name).spawn(move || finish(&st, &instance, jobs_rx, &backlog, serve));
+    let finisher = std::thread::Builder::new()
+        .name(finisher_name)
+        .spawn(move || finish(&st, &instance, jobs_rx, &backlog, serve));
     match finisher {
         Ok(t) => t.join().unwrap_or(1),
         Err(_) => 1,
@@ -346,14 +478,26 @@ fn finish(
         match job {
             Job::Command { id, cmd, inbuf } => {
                 let result = Python::with_gil(|py| run_command(py, instance, &cmd, &inbuf));
-                let _ = st.conn.send(&Frame::Reply { id, result: CallResult::ok(json!(result)) });
+                let _ = st.conn.send(&Frame::Reply {
+                    id,
+                    result: CallResult::ok(json!(result)),
+                });
             }
-            Job::Notify { notify_type, notify_id } => {
+            Job::Notify {
+                notify_type,
+                notify_id,
+            } => {
                 backlog.fetch_sub(1, Ordering::Relaxed);
                 Python::with_gil(|py| {
                     let id = to_py(py, &notify_id).unwrap_or_else(|_| py.None());
-                    if let Err(e) = instance.bind(py).call_method1("notify", (notify_type.as_str(), id)) {
-                        log(st, &format!("notify({notify_type}) raised: {}", format_exc(py, &e)));
+                    if let Err(e) = instance
+                        .bind(py)
+                        .call_method1("notify", (notify_type.as_str(), id))
+                    {
+                        log(
+                            st,
+                            &format!("notify({notify_type}) raised: {}", format_exc(py, &e)),
+                        );
                     }
                 });
             }
@@ -382,18 +526,27 @@ fn finish(
 }
 
 /// `_handle_command(inbuf, cmd)` → `(rc, outb, outs)` with Pacific's rules (§8).
-fn run_command(py: Python<'_>, instance: &PyObject, cmd: &Value, inbuf: &str) -> (i64, String, String) {
+fn run_command(
+    py: Python<'_>,
+    instance: &PyObject,
+    cmd: &Value,
+    inbuf: &str,
+) -> (i64, String, String) {
     let cmd_obj = match to_py(py, cmd) {
         Ok(c) => c,
         Err(e) => return (-22, String::new(), e.to_string()),
     };
     IN_COMMAND.with(|c| c.set(true));
-    let r = instance.bind(py).call_method1("_handle_command", (inbuf, cmd_obj));
+    let r = instance
+        .bind(py)
+        .call_method1("_handle_command", (inbuf, cmd_obj));
     IN_COMMAND.with(|c| c.set(false));
     match r {
         Err(e) => (-22, String::new(), format_exc(py, &e)),
         Ok(v) => {
-            let Ok(t) = v.downcast::<PyTuple>() else { return (-22, String::new(), String::new()) };
+            let Ok(t) = v.downcast::<PyTuple>() else {
+                return (-22, String::new(), String::new());
+            };
             if t.len() != 3 {
                 return (-22, String::new(), String::new());
             }
@@ -413,7 +566,10 @@ fn run_command(py: Python<'_>, instance: &PyObject, cmd: &Value, inbuf: &str) ->
                     Err(_) => String::new(),
                 }
             };
-            let rc = t.get_item(0).and_then(|x| x.extract::<i64>()).unwrap_or(-22);
+            let rc = t
+                .get_item(0)
+                .and_then(|x| x.extract::<i64>())
+                .unwrap_or(-22);
             (rc, text(1), text(2))
         }
     }
@@ -434,23 +590,31 @@ fn read_loop(
             Frame::Command { id, cmd, inbuf } => {
                 let _ = jobs.send(Job::Command { id, cmd, inbuf });
             }
-            Frame::Notify { notify_type, notify_id } => {
+            Frame::Notify {
+                notify_type,
+                notify_id,
+            } => {
                 if backlog.load(Ordering::Relaxed) >= MAX_NOTIFY_BACKLOG {
                     log(st, &format!("notify backlog full; dropped {notify_type}"));
                     continue;
                 }
                 backlog.fetch_add(1, Ordering::Relaxed);
-                let _ = jobs.send(Job::Notify { notify_type, notify_id });
+                let _ = jobs.send(Job::Notify {
+                    notify_type,
+                    notify_id,
+                });
             }
             Frame::ConfigNotify => {
                 let _ = jobs.send(Job::ConfigNotify);
             }
             Frame::Remote { id, method, args } => {
                 let (st, instance) = (st.clone(), instance.clone());
-                let _ = std::thread::Builder::new().name("remote".into()).spawn(move || {
-                    let result = Python::with_gil(|py| remote(py, &instance, &method, &args));
-                    let _ = st.conn.send(&Frame::Reply { id, result });
-                });
+                let _ = std::thread::Builder::new()
+                    .name("remote".into())
+                    .spawn(move || {
+                        let result = Python::with_gil(|py| remote(py, &instance, &method, &args));
+                        let _ = st.conn.send(&Frame::Reply { id, result });
+                    });
             }
             Frame::Shutdown => {
                 let _ = jobs.send(Job::Shutdown);
@@ -463,15 +627,20 @@ fn read_loop(
 /// Runs another module's `remote()` call on this module's instance.
 fn remote(py: Python<'_>, instance: &PyObject, method: &str, args: &str) -> CallResult {
     let inst = instance.bind(py);
-    let Ok(f) = inst.getattr(method) else { return CallResult::err("NameError", "Method not found") };
+    let Ok(f) = inst.getattr(method) else {
+        return CallResult::err("NameError", "Method not found");
+    };
     let run = || -> PyResult<Result<String, String>> {
         let pickle = py.import("pickle")?;
         let bytes = crate::b64_decode(args).map_err(pyo3::exceptions::PyValueError::new_err)?;
         let tup = pickle.call_method1("loads", (pyo3::types::PyBytes::new(py, &bytes),))?;
         let a = tup.get_item(0)?;
         let kw = tup.get_item(1)?;
-        let a = a.downcast::<PyTuple>().map(|t| t.clone()).or_else(|_| PyTuple::new(py, a.try_iter()?.collect::<PyResult<Vec<_>>>()?))?;
-        let kw = kw.downcast::<PyDict>().ok().map(|d| d.clone());
+        let a = a
+            .downcast::<PyTuple>()
+            .cloned()
+            .or_else(|_| PyTuple::new(py, a.try_iter()?.collect::<PyResult<Vec<_>>>()?))?;
+        let kw = kw.downcast::<PyDict>().ok().cloned();
         match f.call(a, kw.as_ref()) {
             Ok(ret) => {
                 let out: Vec<u8> = pickle.call_method1("dumps", (ret,))?.extract()?;

@@ -8,7 +8,6 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-
 pub(crate) struct WorkerState {
     pub(crate) conn: Conn,
     pub(crate) module: String,
@@ -39,7 +38,9 @@ impl WorkerState {
     }
 
     pub(crate) fn apply(&self, changes: Vec<ReplicaChange>) {
-        let Ok(mut r) = self.replica.write() else { return };
+        let Ok(mut r) = self.replica.write() else {
+            return;
+        };
         let prefix = format!("mgr/{}/", self.module);
         for c in changes {
             match c {
@@ -52,7 +53,9 @@ impl WorkerState {
                     }
                 },
                 ReplicaChange::Store { key, value } => {
-                    let Some(rel) = key.strip_prefix(&prefix) else { continue };
+                    let Some(rel) = key.strip_prefix(&prefix) else {
+                        continue;
+                    };
                     match value {
                         Some(v) => {
                             r.store.insert(rel.to_string(), v);
@@ -76,7 +79,9 @@ impl WorkerState {
     /// The daemon option's effective value as text (configured, else its default).
     pub(crate) fn daemon_option(&self, name: &str) -> Option<(OptionType, String)> {
         let decl = rmgr_options::daemon_option(name)?;
-        let v = self.config(name).unwrap_or_else(|| decl.default.to_string());
+        let v = self
+            .config(name)
+            .unwrap_or_else(|| decl.default.to_string());
         Some((decl.ty, v))
     }
 }

@@ -44,7 +44,11 @@ impl Daemon {
     /// Starts a daemon with extra `rmgr serve` arguments and waits for its socket.
     pub fn start(extra: &[&str]) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut d = Daemon { dir, child: None, args: extra.iter().map(|s| s.to_string()).collect() };
+        let mut d = Daemon {
+            dir,
+            child: None,
+            args: extra.iter().map(|s| s.to_string()).collect(),
+        };
         d.spawn();
         d
     }
@@ -56,7 +60,11 @@ impl Daemon {
 
     /// Starts a daemon whose module path holds the given directories.
     pub fn with_modules(paths: &[&Path], extra: &[&str]) -> Daemon {
-        let mp = paths.iter().map(|p| p.to_string_lossy().to_string()).collect::<Vec<_>>().join(":");
+        let mp = paths
+            .iter()
+            .map(|p| p.to_string_lossy().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
         let mut args = vec!["--module-path".to_string(), mp];
         args.extend(extra.iter().map(|s| s.to_string()));
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -132,12 +140,21 @@ impl Daemon {
     pub fn rmgr_in(&self, words: &[&str], stdin: Option<&[u8]>) -> Run {
         let mut cmd = Command::new(BIN);
         cmd.arg("--data").arg(self.dir.path()).args(words);
-        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("run rmgr");
         if let Some(input) = stdin {
             use std::io::Write;
-            child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input)
+                .expect("write stdin");
         }
         Run::from(child.wait_with_output().expect("rmgr output"))
     }
@@ -145,14 +162,24 @@ impl Daemon {
     /// Runs a command that must succeed; returns its stdout.
     pub fn ok(&self, words: &[&str]) -> String {
         let r = self.rmgr(words);
-        assert_eq!(r.code, 0, "rmgr {words:?} failed: {}{}\nlog tail:\n{}", r.stdout, r.stderr, tail(&self.log(), 40));
+        assert_eq!(
+            r.code,
+            0,
+            "rmgr {words:?} failed: {}{}\nlog tail:\n{}",
+            r.stdout,
+            r.stderr,
+            tail(&self.log(), 40)
+        );
         r.stdout
     }
 
     /// Runs Debian's `ceph --admin-daemon <asok> <words…>`.
     pub fn ceph(&self, words: &[&str]) -> Run {
         let ceph = Path::new("/usr/bin/ceph");
-        assert!(ceph.exists(), "/usr/bin/ceph is missing: install Debian's ceph-common (scripts/deps.sh does)");
+        assert!(
+            ceph.exists(),
+            "/usr/bin/ceph is missing: install Debian's ceph-common (scripts/deps.sh does)"
+        );
         let o = Command::new(ceph)
             .arg("--admin-daemon")
             .arg(self.asok())
