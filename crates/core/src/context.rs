@@ -355,7 +355,7 @@ impl ModuleContext {
 
     /// This module's whole replica-able state: config as resolved, and its KV entries.
     pub fn config_snapshot(&self) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
+        let mut out = self.shared.runtime_defaults.clone();
         for e in self.shared.config.dump() {
             if let Some((_, v)) = self.shared.config.resolve(self.shared.mgr_id(), &e.name) {
                 out.insert(e.name.clone(), v);

@@ -48,6 +48,9 @@ pub struct CoreConfig {
     /// How long a module command may run before its caller gets ETIMEDOUT.
     pub command_timeout: Duration,
     pub log_control: Option<Arc<dyn LogControl>>,
+    /// Defaults this daemon knows better than the option table (e.g. `log_file`: the log
+    /// it actually writes, `mgr_module_path`: the path it actually searches).
+    pub runtime_defaults: BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +91,7 @@ pub(crate) struct Shared {
     pub(crate) clients: Mutex<BTreeSet<String>>,
     command_timeout: Duration,
     log_control: Option<Arc<dyn LogControl>>,
+    pub(crate) runtime_defaults: BTreeMap<String, String>,
     pub(crate) builtin_descs: Vec<CommandDesc>,
     pub(crate) cluster: ClusterState,
     /// Serialises module starts and stops, which await providers; only this async mutex
@@ -141,6 +145,7 @@ impl Shared {
             self.config
                 .resolve(&self.mgr_id, name)
                 .map(|(_, v)| v)
+                .or_else(|| self.runtime_defaults.get(name).cloned())
                 .unwrap_or_else(|| decl.default.to_string()),
         )
     }
@@ -203,7 +208,11 @@ impl Shared {
                 lc.set_debug_mgr(&v);
             }
         }
-        let value = self.config.resolve(&self.mgr_id, name).map(|(_, v)| v);
+        let value = self
+            .config
+            .resolve(&self.mgr_id, name)
+            .map(|(_, v)| v)
+            .or_else(|| self.runtime_defaults.get(name).cloned());
         let change = StateChange::Config {
             name: name.to_string(),
             value,
@@ -506,6 +515,7 @@ impl Core {
             clients: Mutex::new(BTreeSet::new()),
             command_timeout: cfg.command_timeout,
             log_control: cfg.log_control,
+            runtime_defaults: cfg.runtime_defaults,
             builtin_descs: builtin::descriptions(),
             cluster: ClusterState::new(),
             reconcile_lock: tokio::sync::Mutex::new(()),

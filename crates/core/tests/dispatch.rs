@@ -190,6 +190,7 @@ async fn daemon_in(dir: tempfile::TempDir) -> Daemon {
         providers: vec![Arc::new(RustModules::new(specs))],
         command_timeout: Duration::from_millis(500),
         log_control: None,
+        runtime_defaults: Default::default(),
     })
     .await
     .unwrap();
@@ -659,6 +660,7 @@ async fn state_survives_a_restart() {
             providers: vec![Arc::new(RustModules::new(specs))],
             command_timeout: Duration::from_secs(5),
             log_control: None,
+        runtime_defaults: Default::default(),
         })
         .await
         .unwrap()
