@@ -51,13 +51,13 @@ $C config set mgr mgr_module_path "$MODS"
 (cd "$LAB" && ceph-mgr --conf "$CONF" -i x --mgr_module_path "$MODS")
 
 wait_for() {   # wait_for SECONDS CMD... : retry CMD until it succeeds
-  local deadline=$((SECONDS + $1)); shift
+  local secs=$1; shift
+  local deadline=$((SECONDS + secs))
   until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { echo "timeout after $1 s: $*" >&2; return 1; }
+    [ $SECONDS -lt $deadline ] || { echo "timeout after $secs s: $*" >&2; return 1; }
     sleep 1
   done
 }
-get() { $C fixturedump get "$1"; }
 wait_for 90 $C fixturedump names
 echo "fixturedump loaded" >&2
 # as up.sh: all PGs active+clean (only meaningful with a pool); then the mgr's own

@@ -13,8 +13,9 @@ Turns one raw fixturedump capture (capture.sh) into rmgr fixtures:
                       "_daemon_status", "_perf_schema" (get_perf_schema('', '')), "_capture".
   --config-options P  also write get('config_options') to P (one option per line).
 
-Values are kept as captured, in the stock mgr's key order. get_daemon_health_metrics()
-is stored under rmgr's name "health_metrics".
+Values are kept as captured, in the stock mgr's key order. Two stored names are not get()
+names: "health_metrics" (get_daemon_health_metrics()) and "mon_metadata" (get_metadata('mon',
+id) of every mon, keyed by id, like osd_metadata / mds_metadata).
 """
 import argparse
 import json
@@ -27,7 +28,7 @@ STORED = [
     'mon_map', 'service_map', 'osd_metadata', 'mds_metadata', 'pg_summary', 'pg_status', 'pg_dump',
     'devices', 'io_rate', 'df', 'pg_stats', 'pool_stats', 'osd_stats', 'osd_ping_times',
     'osd_pool_stats', 'mon_status', 'active_clean_pgs', 'modified_config_options', 'pg_progress',
-    'health_metrics',
+    'health_metrics', 'mon_metadata',
 ]
 RENAMED = {'_daemon_health_metrics': 'health_metrics'}
 
@@ -50,6 +51,8 @@ def main():
     if errors:
         sys.exit('capture has errors: %s' % ', '.join(sorted(errors)))
     raw = {RENAMED.get(k, k): v for k, v in raw.items()}
+    raw['mon_metadata'] = {k[len('mon.'):]: v for k, v in raw.get('_metadata', {}).items()
+                           if k.startswith('mon.') and v is not None}
 
     stored = {n: raw[n] for n in STORED if n in raw and n != 'config_options'}
     missing = [n for n in STORED if n not in raw]

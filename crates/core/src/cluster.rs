@@ -26,7 +26,7 @@ pub fn notify_type_for(data: &str) -> Option<&'static str> {
         "osd_map" | "osd_map_tree" | "osd_map_crush" | "osd_metadata" | "osdmap_crush_map_text" => {
             Some("osd_map")
         }
-        "mon_map" | "mon_status" => Some("mon_map"),
+        "mon_map" | "mon_status" | "mon_metadata" => Some("mon_map"),
         "fs_map" | "mds_metadata" => Some("fs_map"),
         "health" => Some("health"),
         "pg_summary" | "pg_status" | "pg_dump" | "pg_stats" | "pool_stats" | "osd_stats" | "df"
@@ -38,8 +38,9 @@ pub fn notify_type_for(data: &str) -> Option<&'static str> {
 }
 
 /// Data names a fixture may set (everything `get()` serves from stored state), plus
-/// `health_metrics` (`get_daemon_health_metrics()`). Exactly the names of the embedded
-/// default fixture (`fixtures/empty.json` + `fixtures/config_options.json`).
+/// `health_metrics` (`get_daemon_health_metrics()`) and `mon_metadata` (`get_metadata('mon',
+/// id)` by mon id, like `osd_metadata`). Exactly the names of the embedded default fixture
+/// (`fixtures/empty.json` + `fixtures/config_options.json`).
 pub const STORED_NAMES: &[&str] = &[
     "fs_map",
     "osdmap_crush_map_text",
@@ -67,6 +68,7 @@ pub const STORED_NAMES: &[&str] = &[
     "modified_config_options",
     "pg_progress",
     "health_metrics",
+    "mon_metadata",
 ];
 
 /// `get()` names rmgr computes from its own state (data.rs), never stored: a captured
@@ -316,6 +318,11 @@ mod tests {
             .as_str()
             .is_some_and(|f| f.len() == 36));
         assert_eq!(get("mon_map")["mons"][0]["name"], "a");
+        assert_eq!(
+            get("mon_metadata")["a"]["ceph_version_short"],
+            "16.2.15",
+            "metadata of every mon in mon_map"
+        );
         assert!(get("fs_map")["filesystems"]
             .as_array()
             .is_some_and(|f| f.is_empty()));
