@@ -385,8 +385,7 @@ impl Shared {
                 } else if let Some(err) = run_failure {
                     failed.push((name.clone(), err));
                 } else if always_on.contains(name)
-                    && !t.running.contains_key(name)
-                    && !t.start_errors.contains_key(name)
+                    && !t.running.get(name).is_some_and(|r| r.is_constructed())
                 {
                     failed.push((name.clone(), "Not found or unloadable".to_string()));
                 }
@@ -697,14 +696,18 @@ impl Core {
         let obj = fixture
             .as_object()
             .ok_or(crate::cluster::StateError::NotAnObject)?;
+        // Names the daemon computes itself (health, mgr_map, …) are skipped, so a full
+        // capture loads; anything else unknown is a typo and refused before any change.
         for k in obj.keys() {
-            if !crate::cluster::STORED_NAMES.contains(&k.as_str()) {
+            if !crate::cluster::STORED_NAMES.contains(&k.as_str())
+                && !crate::cluster::is_computed(k)
+            {
                 return Err(crate::cluster::StateError::UnknownName(k.clone()));
             }
         }
         let mut fired = std::collections::BTreeSet::new();
         let mut names = Vec::new();
-        for (k, v) in obj {
+        for (k, v) in obj.iter().filter(|(k, _)| !crate::cluster::is_computed(k)) {
             self.shared.set_data(k, v.clone())?;
             names.push(k.clone());
             if let Some(t) = crate::cluster::notify_type_for(k) {

@@ -88,6 +88,10 @@ pub trait RunningModule: Send + Sync + 'static {
     fn failure(&self) -> Option<String>;
     /// Asks the module to stop and waits for it, within the provider's own bound.
     fn stop(&self) -> BoxFuture<()>;
+    /// False when the module could not be constructed (Pacific: not in the active set).
+    fn is_constructed(&self) -> bool {
+        true
+    }
     /// State the module may mirror changed (config, its KV store, a cluster-data version).
     fn on_change(&self, _change: &StateChange) {}
     /// Another module's `remote(method, *args, **kwargs)`: `args` is the pickled

@@ -660,7 +660,7 @@ async fn state_survives_a_restart() {
             providers: vec![Arc::new(RustModules::new(specs))],
             command_timeout: Duration::from_secs(5),
             log_control: None,
-        runtime_defaults: Default::default(),
+            runtime_defaults: Default::default(),
         })
         .await
         .unwrap()

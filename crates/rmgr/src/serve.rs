@@ -180,7 +180,10 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         command_timeout: timeout + Duration::from_secs(5),
         log_control: Some(logging),
         runtime_defaults: [
-            ("log_file".to_string(), log_path.to_string_lossy().to_string()),
+            (
+                "log_file".to_string(),
+                log_path.to_string_lossy().to_string(),
+            ),
             ("mgr_data".to_string(), data.to_string_lossy().to_string()),
             ("mgr_module_path".to_string(), module_path.clone()),
         ]

@@ -1068,11 +1068,21 @@ fn group_k(d: &Daemon, c: &mut Check) {
         .unwrap()
         .trim()
         .to_string();
-    c.eq(
-        "K5",
-        r["K5"].clone(),
-        outcome("list", json!([{"hostname": host, "services": [{"type": "mgr", "id": "x", "ceph_version": CEPH_VERSION}], "ceph_version": CEPH_VERSION}])),
-    );
+    // K5: the default state is a capture of a real cluster whose mon.a ran on host "vm";
+    // rmgr's own mgr.x runs on this machine. Servers are grouped by host, as in Pacific.
+    let mgr_entry = json!({"type": "mgr", "id": "x", "ceph_version": CEPH_VERSION});
+    let mon_entry = json!({"type": "mon", "id": "a", "ceph_version": CEPH_VERSION});
+    let expected_k5 = if host == "vm" {
+        json!([{"hostname": "vm", "services": [mgr_entry, mon_entry], "ceph_version": CEPH_VERSION}])
+    } else {
+        let mut servers = vec![
+            json!({"hostname": host, "services": [mgr_entry], "ceph_version": CEPH_VERSION}),
+            json!({"hostname": "vm", "services": [mon_entry], "ceph_version": CEPH_VERSION}),
+        ];
+        servers.sort_by(|a, b| a["hostname"].as_str().cmp(&b["hostname"].as_str()));
+        Value::Array(servers)
+    };
+    c.eq("K5", r["K5"].clone(), outcome("list", expected_k5));
     c.eq(
         "K6",
         r["K6"].clone(),
@@ -1225,6 +1235,15 @@ fn group_l_texts(d: &Daemon, c: &mut Check) {
         pretty.starts_with("{\n") && serde_json::from_str::<Value>(&pretty).is_ok(),
         format!("mgr module ls printed {pretty:.80}"),
     );
+    // Standalone rmgr's default always-on set leaves out rbd_support and volumes (they
+    // need RADOS); with Pacific's list configured, `mgr module ls` shows exactly L11.
+    d.ok(&[
+        "config",
+        "set",
+        "mgr",
+        "rmgr_always_on_modules",
+        "balancer crash devicehealth orchestrator pg_autoscaler progress rbd_support status telemetry volumes",
+    ]);
     let ls = json_out(d, &["mgr", "module", "ls", "-f", "json"]);
     c.eq(
         "L11",

@@ -5,6 +5,7 @@ mod cluster_state;
 mod config;
 mod config_key;
 mod modules;
+mod pools;
 mod status;
 
 use crate::daemon::Core;
@@ -38,6 +39,9 @@ pub(crate) enum Builtin {
     ClusterStateSet,
     ClusterStateLoad,
     ClusterNotify,
+    OsdPoolLs,
+    OsdPoolCreate,
+    OsdPoolApplicationEnable,
 }
 
 struct Entry {
@@ -94,6 +98,9 @@ const TABLE: &[Entry] = &[
     e(Builtin::ClusterStateSet, "cluster state set name=name,type=CephString", "replace one cluster data name with the JSON given with -i (fires its notify)", "rmgr", "rw"),
     e(Builtin::ClusterStateLoad, "cluster state load", "load a fixture ({data name: value, ...}) given with -i (fires notifies)", "rmgr", "rw"),
     e(Builtin::ClusterNotify, "cluster notify name=notify_type,type=CephString name=notify_id,type=CephString,req=false", "send a notification to the modules subscribed to it", "rmgr", "rw"),
+    e(Builtin::OsdPoolLs, "osd pool ls name=detail,req=false,strings=detail,type=CephChoices", "list pools", "osd", "r"),
+    e(Builtin::OsdPoolCreate, "osd pool create name=pool,type=CephPoolname name=pg_num,range=0,req=false,type=CephInt name=pgp_num,range=0,req=false,type=CephInt name=pool_type,req=false,strings=replicated|erasure,type=CephChoices name=erasure_code_profile,req=false,type=CephString,goodchars=[A-Za-z0-9-_.] name=rule,req=false,type=CephString name=expected_num_objects,range=0,req=false,type=CephInt name=size,range=0,req=false,type=CephInt name=pg_num_min,range=0,req=false,type=CephInt name=pg_num_max,range=0,req=false,type=CephInt name=autoscale_mode,req=false,strings=on|off|warn,type=CephChoices name=bulk,req=false,type=CephBool name=target_size_bytes,range=0,req=false,type=CephInt name=target_size_ratio,range=0.0,req=false,type=CephFloat", "create pool (standalone cluster state)", "osd", "rw"),
+    e(Builtin::OsdPoolApplicationEnable, "osd pool application enable name=pool,type=CephPoolname name=app,type=CephString,goodchars=[A-Za-z0-9-_.] name=yes_i_really_mean_it,req=false,type=CephBool", "enable use of an application <app> [cephfs,rbd,rgw] on pool <poolname>", "osd", "rw"),
 ];
 
 /// Prefixes the mons answer on a real cluster: standalone, `mon_command` reaches these.
@@ -118,6 +125,9 @@ pub(crate) fn is_mon_command(prefix: &str) -> bool {
                 | Builtin::ConfigKeyExists
                 | Builtin::ConfigKeyLs
                 | Builtin::ConfigKeyDump
+                | Builtin::OsdPoolLs
+                | Builtin::OsdPoolCreate
+                | Builtin::OsdPoolApplicationEnable
         )
     )
 }
@@ -174,6 +184,9 @@ pub(crate) async fn run(core: &Core, b: Builtin, cmd: &CmdMap, inbuf: &[u8]) -> 
         Builtin::ClusterStateSet => cluster_state::set(core, cmd, inbuf),
         Builtin::ClusterStateLoad => cluster_state::load(core, inbuf),
         Builtin::ClusterNotify => cluster_state::notify(core, cmd),
+        Builtin::OsdPoolLs => Ok(pools::ls(core, cmd)),
+        Builtin::OsdPoolCreate => pools::create(core, cmd),
+        Builtin::OsdPoolApplicationEnable => pools::application_enable(core, cmd),
     };
     r.unwrap_or_else(|e| e)
 }

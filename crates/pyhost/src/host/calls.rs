@@ -26,6 +26,7 @@ fn metadata(ctx: &ModuleContext, svc_type: &str, svc_id: &str) -> Value {
     let table = match svc_type {
         "osd" => "osd_metadata",
         "mds" => "mds_metadata",
+        "mon" => "mon_metadata",
         "mgr" if svc_id == ctx.mgr_id() => {
             return json!({"hostname": hostname(), "ceph_version": crate::CEPH_VERSION, "id": svc_id});
         }
@@ -50,7 +51,11 @@ fn daemons(ctx: &ModuleContext) -> Vec<(String, String, String, String)> {
         hostname(),
         crate::CEPH_VERSION.to_string(),
     )];
-    for (ty, table) in [("osd", "osd_metadata"), ("mds", "mds_metadata")] {
+    for (ty, table) in [
+        ("mon", "mon_metadata"),
+        ("osd", "osd_metadata"),
+        ("mds", "mds_metadata"),
+    ] {
         if let Some(snap) = ctx.get(table) {
             if let Some(obj) = snap.value.as_object() {
                 for (id, m) in obj {

@@ -517,6 +517,10 @@ impl RunningModule for PyWorker {
         self.inner.serve_failure.lock().ok().and_then(|f| f.clone())
     }
 
+    fn is_constructed(&self) -> bool {
+        !self.inner.start_failure.lock().is_ok_and(|s| s.is_some())
+    }
+
     fn stop(&self) -> BoxFuture<()> {
         let inner = self.inner.clone();
         Box::pin(async move {

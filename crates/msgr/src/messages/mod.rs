@@ -1,0 +1,5 @@
+//! The messages a manager exchanges with the mons, one file per family.
+
+pub mod mgr_beacon;
+pub mod mgr_map;
+pub mod mon;

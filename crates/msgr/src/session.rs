@@ -1,0 +1,607 @@
+//! The manager's session with the mons: one tokio task that connects (hunting through the
+//! mons), authenticates as `mgr.<id>`, subscribes to the maps, sends a beacon every tick,
+//! answers keepalives, and publishes what it learns on `watch` channels.
+//!
+//! The global id is kept for the life of the process: every reconnect reclaims it (with
+//! the old AUTH ticket under cephx), because a new gid under the same name makes the mon
+//! drop and blocklist the "old" instance (protocol.md §0.4).
+//!
+//! Beacons follow `MgrStandby::send_beacon`: `available` (and our server address and
+//! services) only once the MgrMap names us active and the caller says it can serve; the
+//! command descriptions only while the map does not yet show us available.
+
+use crate::addr::{EntityAddr, EntityName, ENTITY_MGR};
+use crate::cephx::{CephxKey, ServiceTicket, MGR_WANT_KEYS};
+use crate::control::{Control, AUTH_CEPHX};
+use crate::error::HandshakeError;
+use crate::frame::{decode_frame, Tag};
+use crate::handshake::{ClientHandshake, Established, HandshakeParams};
+use crate::message::{types, Message};
+use crate::messages::mgr_beacon::{MMgrBeacon, MonCommand, PACIFIC_FEATURES_ALL};
+use crate::messages::mgr_map::{MgrMap, ModuleInfo};
+use crate::messages::mon::{
+    decode_config, decode_mon_map, MMonSubscribe, MonMapInfo, SubscribeItem,
+};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// What the caller wants the beacon to say; the session adds gid, name and fsid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BeaconContent {
+    /// The manager can serve (modules loaded, msgr2 server listening). Advertised only
+    /// while the MgrMap names us active.
+    pub available: bool,
+    pub server_addrs: Vec<EntityAddr>,
+    pub command_descs: Vec<MonCommand>,
+    pub metadata: BTreeMap<String, String>,
+    pub services: BTreeMap<String, String>,
+    pub available_modules: Vec<ModuleInfo>,
+    pub clients: Vec<(String, Vec<EntityAddr>)>,
+}
+
+/// How the session is doing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionStatus {
+    /// Our global id (0 until the first login).
+    pub global_id: u64,
+    /// The mon we are connected to.
+    pub mon: Option<SocketAddr>,
+    /// "cephx" or "none" once logged in.
+    pub auth: Option<&'static str>,
+    /// Sessions established so far (reconnects show as > 1).
+    pub sessions: u64,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MonSessionConfig {
+    /// The manager id (`x` for `mgr.x`).
+    pub id: String,
+    pub mon_addrs: Vec<SocketAddr>,
+    /// `None`: auth none only.
+    pub key: Option<CephxKey>,
+    pub hostname: String,
+    /// Beacon period (`mgr_tick_period`).
+    pub tick_period: Duration,
+    /// `mon_client_ping_interval` / `mon_client_ping_timeout`.
+    pub keepalive_interval: Duration,
+    pub keepalive_timeout: Duration,
+    /// Per-mon connect + handshake bound while hunting (`mon_client_hunt_interval`).
+    pub connect_timeout: Duration,
+    /// Our address nonce.
+    pub nonce: u32,
+}
+
+impl MonSessionConfig {
+    pub fn new(id: &str, mon_addrs: Vec<SocketAddr>, key: Option<CephxKey>) -> MonSessionConfig {
+        MonSessionConfig {
+            id: id.to_string(),
+            mon_addrs,
+            key,
+            hostname: crate::conf::hostname(),
+            tick_period: Duration::from_secs(2),
+            keepalive_interval: Duration::from_secs(10),
+            keepalive_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(3),
+            nonce: rand::random::<u32>() | 1,
+        }
+    }
+}
+
+/// The running session. Dropping it does not stop the task: call [`MonSession::stop`].
+pub struct MonSession {
+    mgr_map: watch::Receiver<Option<Arc<MgrMap>>>,
+    mon_map: watch::Receiver<Option<Arc<MonMapInfo>>>,
+    config: watch::Receiver<Arc<BTreeMap<String, String>>>,
+    status: watch::Receiver<SessionStatus>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl MonSession {
+    /// Starts the session task; `beacon` is read at every tick.
+    pub fn start(cfg: MonSessionConfig, beacon: watch::Receiver<BeaconContent>) -> MonSession {
+        let (mgr_tx, mgr_map) = watch::channel(None);
+        let (mon_tx, mon_map) = watch::channel(None);
+        let (cfg_tx, config) = watch::channel(Arc::new(BTreeMap::new()));
+        let (status_tx, status) = watch::channel(SessionStatus::default());
+        let (stop, stop_rx) = watch::channel(false);
+        let driver = Driver {
+            cfg,
+            beacon,
+            stop: stop_rx,
+            mgr_tx,
+            mon_tx,
+            cfg_tx,
+            status_tx,
+            global_id: 0,
+            old_auth: None,
+            global_seq: 0,
+            mgr_epoch: 0,
+            mon_epoch: 0,
+        };
+        let task = tokio::spawn(driver.run());
+        MonSession {
+            mgr_map,
+            mon_map,
+            config,
+            status,
+            stop,
+            task,
+        }
+    }
+
+    /// The latest MgrMap (`None` until the first arrives).
+    pub fn mgr_map(&self) -> watch::Receiver<Option<Arc<MgrMap>>> {
+        self.mgr_map.clone()
+    }
+
+    pub fn mon_map(&self) -> watch::Receiver<Option<Arc<MonMapInfo>>> {
+        self.mon_map.clone()
+    }
+
+    /// Our entity's options from the mons' config database (MConfig).
+    pub fn config(&self) -> watch::Receiver<Arc<BTreeMap<String, String>>> {
+        self.config.clone()
+    }
+
+    pub fn status(&self) -> watch::Receiver<SessionStatus> {
+        self.status.clone()
+    }
+
+    /// Stops the task and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Why one session ended.
+enum SessionEnd {
+    Stopped,
+    Failed(String),
+}
+
+struct Driver {
+    cfg: MonSessionConfig,
+    beacon: watch::Receiver<BeaconContent>,
+    stop: watch::Receiver<bool>,
+    mgr_tx: watch::Sender<Option<Arc<MgrMap>>>,
+    mon_tx: watch::Sender<Option<Arc<MonMapInfo>>>,
+    cfg_tx: watch::Sender<Arc<BTreeMap<String, String>>>,
+    status_tx: watch::Sender<SessionStatus>,
+    global_id: u64,
+    old_auth: Option<ServiceTicket>,
+    global_seq: u64,
+    mgr_epoch: u32,
+    mon_epoch: u32,
+}
+
+const MIN_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// A session that lasted this long resets the hunting back-off.
+const STABLE_SESSION: Duration = Duration::from_secs(30);
+const READ_CHUNK: usize = 64 << 10;
+
+impl Driver {
+    async fn run(mut self) {
+        let mut idx = rand::random::<usize>();
+        let mut backoff = MIN_BACKOFF;
+        loop {
+            if *self.stop.borrow() {
+                return;
+            }
+            let mons = self.mon_addrs();
+            let Some(addr) = mons.get(idx % mons.len().max(1)).copied() else {
+                tracing::error!("no mon addresses to connect to");
+                return;
+            };
+            let started = Instant::now();
+            match self.session(addr).await {
+                SessionEnd::Stopped => return,
+                SessionEnd::Failed(e) => {
+                    tracing::warn!(mon = %addr, "mon session ended: {e}");
+                    self.status_tx.send_modify(|s| {
+                        s.mon = None;
+                        s.last_error = Some(e);
+                    });
+                }
+            }
+            if started.elapsed() >= STABLE_SESSION {
+                backoff = MIN_BACKOFF;
+            }
+            // Hunt: the next mon, after a pause that grows while nothing works.
+            idx = idx.wrapping_add(1);
+            let mut stop = self.stop.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = stopped(&mut stop) => return,
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// The mons from the latest MonMap, else from the configuration.
+    fn mon_addrs(&self) -> Vec<SocketAddr> {
+        let from_map = self
+            .mon_tx
+            .borrow()
+            .as_ref()
+            .map(|m| m.msgr2_addrs())
+            .unwrap_or_default();
+        if from_map.is_empty() {
+            self.cfg.mon_addrs.clone()
+        } else {
+            from_map
+        }
+    }
+
+    async fn connect(
+        &mut self,
+        addr: SocketAddr,
+    ) -> Result<(TcpStream, Established, Vec<u8>), String> {
+        let mut stream = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let _ = stream.set_nodelay(true);
+        self.global_seq += 1;
+        let params = HandshakeParams {
+            name: EntityName::mgr(&self.cfg.id),
+            entity_type: ENTITY_MGR as u8,
+            key: self.cfg.key.clone(),
+            target: addr,
+            nonce: self.cfg.nonce,
+            global_id: self.global_id,
+            old_auth_ticket: self.old_auth.clone(),
+            global_seq: self.global_seq,
+            cookie: rand::random::<u64>() | 1,
+            features: PACIFIC_FEATURES_ALL,
+            want_keys: MGR_WANT_KEYS,
+            client_challenge: rand::random(),
+        };
+        let (mut hs, first) = ClientHandshake::start(params);
+        stream
+            .write_all(&first)
+            .await
+            .map_err(|e| format!("write: {e}"))?;
+        let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+        loop {
+            buf.reserve(READ_CHUNK);
+            let n = stream
+                .read_buf(&mut buf)
+                .await
+                .map_err(|e| format!("read: {e}"))?;
+            if n == 0 {
+                return Err("the mon closed the connection during the handshake".into());
+            }
+            let p = hs
+                .on_input(&buf)
+                .map_err(|e: HandshakeError| e.to_string())?;
+            buf.drain(..p.consumed);
+            if !p.send.is_empty() {
+                stream
+                    .write_all(&p.send)
+                    .await
+                    .map_err(|e| format!("write: {e}"))?;
+            }
+            if let Some(est) = p.established {
+                return Ok((stream, est, buf));
+            }
+        }
+    }
+
+    async fn session(&mut self, addr: SocketAddr) -> SessionEnd {
+        let mut stop = self.stop.clone();
+        let connected = tokio::select! {
+            r = tokio::time::timeout(self.cfg.connect_timeout, self.connect(addr)) => r,
+            _ = stopped(&mut stop) => return SessionEnd::Stopped,
+        };
+        let (stream, est, leftover) = match connected {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => return SessionEnd::Failed(e),
+            Err(_) => return SessionEnd::Failed("handshake timed out".into()),
+        };
+        if self.global_id != 0 && est.global_id != self.global_id {
+            tracing::warn!(
+                old = self.global_id,
+                new = est.global_id,
+                "the mon did not let us reclaim our global id; the mons will treat this as a manager restart"
+            );
+        }
+        self.global_id = est.global_id;
+        if let Some(t) = est.tickets.as_ref().and_then(|t| t.auth()) {
+            self.old_auth = Some(t.clone());
+        }
+        let auth = if est.auth_method == AUTH_CEPHX {
+            "cephx"
+        } else {
+            "none"
+        };
+        tracing::info!(mon = %addr, global_id = self.global_id, auth, "mon session established");
+        self.status_tx.send_modify(|s| {
+            s.global_id = est.global_id;
+            s.mon = Some(addr);
+            s.auth = Some(auth);
+            s.sessions += 1;
+            s.last_error = None;
+        });
+        let mut conn = Ready {
+            stream,
+            inbuf: leftover,
+            out_seq: 0,
+            in_seq: 0,
+        };
+        match self.serve(&mut conn).await {
+            Ok(()) => {
+                let _ = conn.stream.shutdown().await;
+                SessionEnd::Stopped
+            }
+            Err(e) => SessionEnd::Failed(e),
+        }
+    }
+
+    fn subscribe(&self) -> Message {
+        let next = |e: u32| if e == 0 { 0 } else { u64::from(e) + 1 };
+        MMonSubscribe {
+            what: vec![
+                SubscribeItem {
+                    what: "config".into(),
+                    start: 0,
+                    flags: 0,
+                },
+                SubscribeItem {
+                    what: "mgrmap".into(),
+                    start: next(self.mgr_epoch),
+                    flags: 0,
+                },
+                SubscribeItem {
+                    what: "monmap".into(),
+                    start: next(self.mon_epoch),
+                    flags: 0,
+                },
+            ],
+            hostname: self.cfg.hostname.clone(),
+        }
+        .to_message()
+    }
+
+    /// The ready session: maps in, beacons and keepalives out.
+    async fn serve(&mut self, conn: &mut Ready) -> Result<(), String> {
+        conn.send(self.subscribe()).await?;
+        let mut tick = tokio::time::interval(self.cfg.tick_period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_rx = Instant::now();
+        let mut last_ping = Instant::now();
+        let mut beacon = self.beacon.clone();
+        let mut stop = self.stop.clone();
+        // Whatever arrived with SERVER_IDENT.
+        if self.drain_frames(conn).await? {
+            self.send_beacon(conn).await?;
+        }
+        loop {
+            tokio::select! {
+                r = conn.read() => {
+                    match r? {
+                        0 => return Err("the mon closed the connection".into()),
+                        _ => {
+                            last_rx = Instant::now();
+                            if self.drain_frames(conn).await? {
+                                self.send_beacon(conn).await?;
+                            }
+                        }
+                    }
+                }
+                _ = tick.tick() => {
+                    self.send_beacon(conn).await?;
+                    let now = Instant::now();
+                    if now.duration_since(last_rx) >= self.cfg.keepalive_timeout {
+                        return Err(format!("no reply from the mon for {:?}", self.cfg.keepalive_timeout));
+                    }
+                    if now.duration_since(last_ping) >= self.cfg.keepalive_interval {
+                        last_ping = now;
+                        let (sec, nsec) = wall_clock();
+                        conn.write(&Control::Keepalive2 { sec, nsec }.to_wire()).await?;
+                    }
+                }
+                r = beacon.changed() => {
+                    if r.is_ok() {
+                        self.send_beacon(conn).await?;
+                    }
+                }
+                _ = stopped(&mut stop) => return Ok(()),
+            }
+        }
+    }
+
+    /// Handles every complete frame in the input buffer; true when a beacon should go out
+    /// at once (we just became active).
+    async fn drain_frames(&mut self, conn: &mut Ready) -> Result<bool, String> {
+        let mut beacon_now = false;
+        loop {
+            let Some((frame, n)) = decode_frame(&conn.inbuf).map_err(|e| e.to_string())? else {
+                return Ok(beacon_now);
+            };
+            conn.inbuf.drain(..n);
+            match frame.tag {
+                Tag::Message => {
+                    let m = Message::from_frame(frame).map_err(|e| e.to_string())?;
+                    if m.header.seq <= conn.in_seq {
+                        tracing::debug!(seq = m.header.seq, "dropping a message we already have");
+                        continue;
+                    }
+                    conn.in_seq = m.header.seq;
+                    beacon_now |= self.handle_message(&m);
+                }
+                Tag::Keepalive2 => {
+                    if let Ok(Control::Keepalive2 { sec, nsec }) = Control::decode(&frame) {
+                        conn.write(&Control::Keepalive2Ack { sec, nsec }.to_wire())
+                            .await?;
+                    }
+                }
+                Tag::Keepalive2Ack | Tag::Ack => {}
+                other => {
+                    return Err(format!("unexpected {} frame from the mon", other.name()));
+                }
+            }
+        }
+    }
+
+    /// Applies one message from the mon; true when we just became active.
+    fn handle_message(&mut self, m: &Message) -> bool {
+        match m.ty() {
+            types::MON_MAP => match decode_mon_map(&m.front) {
+                Ok(map) => {
+                    tracing::debug!(epoch = map.epoch, mons = map.mons.len(), "monmap");
+                    self.mon_epoch = self.mon_epoch.max(map.epoch);
+                    let _ = self.mon_tx.send(Some(Arc::new(map)));
+                }
+                Err(e) => tracing::warn!("undecodable MonMap: {e}"),
+            },
+            types::MGR_MAP => match MgrMap::decode(&m.front) {
+                Ok(map) if map.is_null() => {
+                    tracing::warn!(
+                        "the mon sent a null MgrMap (it does not know our gid); ignored"
+                    );
+                }
+                Ok(map) if map.epoch <= self.mgr_epoch => {
+                    tracing::debug!(epoch = map.epoch, "ignoring an older MgrMap");
+                }
+                Ok(map) => {
+                    let was_active = self
+                        .mgr_tx
+                        .borrow()
+                        .as_ref()
+                        .is_some_and(|m| m.active_gid == self.global_id);
+                    let active = map.active_gid == self.global_id;
+                    tracing::info!(
+                        epoch = map.epoch,
+                        active = %map.active_name,
+                        active_gid = map.active_gid,
+                        available = map.available,
+                        me = self.global_id,
+                        "mgrmap"
+                    );
+                    self.mgr_epoch = map.epoch;
+                    let announce = active && !map.available;
+                    let _ = self.mgr_tx.send(Some(Arc::new(map)));
+                    return announce || (active && !was_active);
+                }
+                Err(e) => tracing::warn!("undecodable MgrMap: {e}"),
+            },
+            types::CONFIG => match decode_config(&m.front) {
+                Ok(c) => {
+                    let _ = self.cfg_tx.send(Arc::new(c));
+                }
+                Err(e) => tracing::warn!("undecodable MConfig: {e}"),
+            },
+            other => tracing::trace!(ty = other, "ignoring a message from the mon"),
+        }
+        false
+    }
+
+    fn build_beacon(&self) -> Option<MMgrBeacon> {
+        let fsid = self.mon_tx.borrow().as_ref()?.fsid;
+        let content = self.beacon.borrow().clone();
+        let map = self.mgr_tx.borrow().clone();
+        let active = map
+            .as_ref()
+            .is_some_and(|m| m.active_gid == self.global_id && self.global_id != 0);
+        let available = content.available && active;
+        let available_in_map = active && map.as_ref().is_some_and(|m| m.available);
+        Some(MMgrBeacon {
+            server_addrs: if available {
+                content.server_addrs
+            } else {
+                Vec::new()
+            },
+            gid: self.global_id,
+            available,
+            name: self.cfg.id.clone(),
+            fsid,
+            command_descs: if available && !available_in_map {
+                content.command_descs
+            } else {
+                Vec::new()
+            },
+            metadata: content.metadata,
+            services: if available {
+                content.services
+            } else {
+                BTreeMap::new()
+            },
+            available_modules: content.available_modules,
+            mgr_features: PACIFIC_FEATURES_ALL,
+            clients: content.clients,
+        })
+    }
+
+    async fn send_beacon(&self, conn: &mut Ready) -> Result<(), String> {
+        let Some(b) = self.build_beacon() else {
+            return Ok(());
+        };
+        tracing::debug!(
+            gid = b.gid,
+            available = b.available,
+            commands = b.command_descs.len(),
+            modules = b.available_modules.len(),
+            "beacon"
+        );
+        conn.send(b.to_message()).await
+    }
+}
+
+/// Resolves once `stop` says so (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // The guard wait_for returns is not Send: drop it here, not in a select! arm.
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+fn wall_clock() -> (u32, u32) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (
+        u32::try_from(d.as_secs()).unwrap_or(u32::MAX),
+        d.subsec_nanos(),
+    )
+}
+
+/// An established connection: sequence numbers and buffered input.
+struct Ready {
+    stream: TcpStream,
+    inbuf: Vec<u8>,
+    out_seq: u64,
+    in_seq: u64,
+}
+
+impl Ready {
+    /// Reads more input (cancel-safe: nothing read is lost if the future is dropped).
+    async fn read(&mut self) -> Result<usize, String> {
+        self.inbuf.reserve(READ_CHUNK);
+        self.stream
+            .read_buf(&mut self.inbuf)
+            .await
+            .map_err(|e| format!("read: {e}"))
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.stream
+            .write_all(bytes)
+            .await
+            .map_err(|e| format!("write: {e}"))
+    }
+
+    async fn send(&mut self, mut m: Message) -> Result<(), String> {
+        self.out_seq += 1;
+        m.header.seq = self.out_seq;
+        m.header.ack_seq = self.in_seq;
+        let bytes = m.to_wire();
+        self.write(&bytes).await
+    }
+}
