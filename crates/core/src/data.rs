@@ -124,15 +124,5 @@ const ALWAYS_ON_NAUTILUS: &[&str] = &[
     "status",
     "volumes",
 ];
-const ALWAYS_ON_OCTOPUS: &[&str] = &[
-    "balancer",
-    "crash",
-    "devicehealth",
-    "orchestrator",
-    "pg_autoscaler",
-    "progress",
-    "rbd_support",
-    "status",
-    "telemetry",
-    "volumes",
-];
+/// Octopus's list is Pacific's (module_loading.md §3).
+const ALWAYS_ON_OCTOPUS: &[&str] = crate::daemon::PACIFIC_ALWAYS_ON;
