@@ -29,7 +29,7 @@ from mgr_module import (CLIReadCommand, CLIWriteCommand, HandleCommandResult,
 class Hello(MgrModule):
     MODULE_OPTIONS = [
         Option(name='place', default='world', desc='Who or what to greet'),
-        Option(name='interval', type='secs', default=10, min=1,
+        Option(name='interval', type='secs', default=10, min=1, max=3600,
                desc='How often the serve loop wakes up'),
         Option(name='warn', type='bool', default=False,
                desc='Raise the HELLO_WARN health check'),
