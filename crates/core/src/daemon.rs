@@ -822,3 +822,68 @@ impl Core {
         }
     }
 }
+
+/// A discovered module as a manager advertises it to the mons (the beacon's
+/// `available_modules`, `MgrMap::ModuleInfo`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvailableModule {
+    pub name: String,
+    /// False when the module cannot run here (its `can_run`) or failed to load.
+    pub can_run: bool,
+    pub error_string: String,
+    /// Declared options plus the automatic `log_*` ones.
+    pub options: Vec<ModuleOption>,
+}
+
+/// Read-only views and the MgrMap hook a cluster backend needs.
+impl Core {
+    /// Every discovered module, loaded or not, by name.
+    pub fn available_modules(&self) -> Vec<AvailableModule> {
+        let Ok(t) = self.shared.modules.lock() else {
+            return Vec::new();
+        };
+        t.entries
+            .iter()
+            .map(|(name, e)| AvailableModule {
+                name: name.clone(),
+                can_run: e.info.loaded && e.info.can_run,
+                error_string: e.info.error_string.clone(),
+                options: e.options.clone(),
+            })
+            .collect()
+    }
+
+    /// What running modules publish (`mgr services`): module name → URI.
+    pub fn services(&self) -> BTreeMap<String, String> {
+        self.shared.services()
+    }
+
+    /// The enabled-module set (the MgrMap's `modules`; always-on modules aside).
+    pub fn enabled_modules(&self) -> BTreeSet<String> {
+        self.shared
+            .modules
+            .lock()
+            .map(|t| t.enabled.clone())
+            .unwrap_or_default()
+    }
+
+    /// Makes `modules` the enabled set (durably), then starts and stops modules to match:
+    /// how a MgrMap's `modules` reaches the core. Returns whether the set changed.
+    pub async fn set_enabled_modules(&self, modules: BTreeSet<String>) -> Result<bool, String> {
+        let s = &self.shared;
+        {
+            let mut t = s
+                .modules
+                .lock()
+                .map_err(|_| "module table poisoned".to_string())?;
+            if t.enabled == modules {
+                return Ok(false);
+            }
+            s.persist_enabled(&modules)?;
+            tracing::info!(enabled = ?modules, "enabled modules changed");
+            t.enabled = modules;
+        }
+        self.reconcile().await;
+        Ok(true)
+    }
+}

@@ -24,7 +24,7 @@ mod rust_runner;
 
 pub use cluster::ClusterState;
 pub use context::{LogLevel, ModuleContext, OptionAccessError};
-pub use daemon::{Core, CoreConfig, CoreError, LogControl, PACIFIC_ALWAYS_ON};
+pub use daemon::{AvailableModule, Core, CoreConfig, CoreError, LogControl, PACIFIC_ALWAYS_ON};
 pub use health::{HealthCheck, HealthReport, Severity};
 pub use module::{
     BoxFuture, MgrModule, ModuleCommand, ModuleInfo, ModuleProvider, RemoteError, RunningModule,

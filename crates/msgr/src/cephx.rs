@@ -177,14 +177,27 @@ impl fmt::Debug for ServiceTicket {
     }
 }
 
-/// What a successful cephx login yields.
-#[derive(Debug, Clone)]
+/// What a successful cephx login yields. Its `Debug` shows no key material.
+#[derive(Clone)]
 pub struct Tickets {
     pub global_id: u64,
     /// By service (`ENTITY_AUTH`, `ENTITY_MON`, `ENTITY_OSD`, …).
     pub by_service: BTreeMap<u32, ServiceTicket>,
     /// `None` in crc mode.
     pub connection_secret: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for Tickets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tickets")
+            .field("global_id", &self.global_id)
+            .field("by_service", &self.by_service)
+            .field(
+                "connection_secret",
+                &self.connection_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl Tickets {

@@ -98,7 +98,10 @@ pub enum HandshakeError {
         frame: &'static str,
         expected: &'static str,
     },
-    #[error("no authentication method in common (mon allows {allowed:?}, result {result})")]
+    #[error(
+        "the mon refused our authentication (result {result}; it allows methods {allowed:?}, \
+         1 = none, 2 = cephx): check this manager's key and caps and auth_cluster_required"
+    )]
     NoAuthMethod { allowed: Vec<u32>, result: i32 },
     #[error("peer's AUTH_SIGNATURE does not match")]
     BadSignature,

@@ -375,8 +375,8 @@ mod tests {
             }
             let (f, n) = decode_frame(&bytes).unwrap().unwrap();
             assert_eq!(n, bytes.len());
-            for i in 0..4 {
-                assert_eq!(f.segments[i], s[i]);
+            for (got, want) in f.segments.iter().zip(s) {
+                assert_eq!(got, want);
             }
         }
     }

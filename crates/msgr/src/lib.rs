@@ -19,6 +19,7 @@
 
 pub mod addr;
 pub mod cephx;
+pub mod cephx_server;
 pub mod conf;
 pub mod control;
 pub mod denc;
@@ -27,6 +28,8 @@ pub mod frame;
 pub mod handshake;
 pub mod message;
 pub mod messages;
+pub mod server;
+pub mod server_handshake;
 pub mod session;
 
 pub use addr::{EntityAddr, EntityName};

@@ -280,9 +280,16 @@ impl Driver {
             if n == 0 {
                 return Err("the mon closed the connection during the handshake".into());
             }
-            let p = hs
-                .on_input(&buf)
-                .map_err(|e: HandshakeError| e.to_string())?;
+            let p = hs.on_input(&buf).map_err(|e: HandshakeError| {
+                if matches!(
+                    e,
+                    HandshakeError::NoAuthMethod { .. } | HandshakeError::Cephx(_)
+                ) {
+                    // Retrying will not help until an operator fixes the key or caps.
+                    tracing::error!(mon = %addr, name = %format!("mgr.{}", self.cfg.id), "{e}");
+                }
+                e.to_string()
+            })?;
             buf.drain(..p.consumed);
             if !p.send.is_empty() {
                 stream

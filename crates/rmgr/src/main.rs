@@ -5,6 +5,7 @@
 //! stdout and the status to stderr, and exits with the command's errno.
 
 mod client;
+mod cluster;
 mod logging;
 mod paths;
 mod python_files;

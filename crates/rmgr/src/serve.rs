@@ -1,4 +1,5 @@
-//! `rmgr serve`: the standalone daemon on its embedded store, answering on the admin socket.
+//! `rmgr serve`: the daemon on its embedded store, answering on the admin socket; with
+//! `--conf`, also the manager of a Ceph cluster (`crate::cluster`).
 
 use crate::{logging, paths};
 use anyhow::Context;
@@ -28,6 +29,10 @@ struct ServeArgs {
     /// The manager's id (it runs as mgr.<id>).
     #[arg(long, default_value = "x")]
     id: String,
+    /// A cluster's ceph.conf: join that cluster as mgr.<id> (mons from mon_host, key
+    /// from the keyring option or <mgr_data>/keyring). Without it rmgr runs standalone.
+    #[arg(long)]
+    conf: Option<PathBuf>,
     /// Log file (default: <data>/rmgr.log).
     #[arg(long)]
     log_file: Option<PathBuf>,
@@ -203,6 +208,15 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(fixture = %f.display(), "loaded cluster state: {}", names.join(", "));
     }
 
+    let cluster = match &args.conf {
+        Some(conf) => Some(
+            crate::cluster::join(&core, conf, &args.id, &data)
+                .await
+                .with_context(|| format!("cannot join the cluster of {}", conf.display()))?,
+        ),
+        None => None,
+    };
+
     let (stop_tx, stop_rx) = watch::channel(false);
     let (req_tx, mut req_rx) = mpsc::channel::<rmgr_asok::AsokRequest>(REQUEST_QUEUE);
     let sock = paths::asok(&data);
@@ -252,6 +266,9 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     tracing::info!("shutting down");
+    if let Some(c) = cluster {
+        c.stop().await;
+    }
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), &mut asok).await;
     core.shutdown().await;

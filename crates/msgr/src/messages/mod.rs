@@ -1,5 +1,7 @@
 //! The messages a manager exchanges with the mons, one file per family.
 
+pub mod command;
 pub mod mgr_beacon;
+pub mod mgr_command;
 pub mod mgr_map;
 pub mod mon;

@@ -1,0 +1,381 @@
+//! `rmgr serve --conf <ceph.conf>`: the core joins a Ceph cluster as `mgr.<id>`.
+//!
+//! It reads the mons and the key the way `ceph-mgr` does, runs the mon session (cephx,
+//! beacons, maps) from `rmgr-msgr`, advertises the core's modules (options, can_run, error
+//! strings) and MGR-routed commands in the beacon, and applies the MgrMap's enabled-module
+//! set to the core while this manager is the active one.
+//!
+//! Not yet here (issue 4): the msgr2 server that answers MMgrCommand/MCommand/MMgrOpen —
+//! until it exists the advertised address accepts connections and closes them — config
+//! and KV in the mons, and standby/failover behaviour.
+
+use anyhow::Context;
+use rmgr_cmdparse::{flags, CommandDesc, SigItem};
+use rmgr_core::{AvailableModule, Core};
+use rmgr_msgr::{
+    BeaconContent, CephConf, EntityAddr, MgrMap, ModuleInfo, ModuleOption, MonCommand, MonSession,
+    MonSessionConfig,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The ports a Ceph daemon binds (`ms_bind_port_min`/`ms_bind_port_max`).
+const BIND_PORT_MIN: u16 = 6800;
+const BIND_PORT_MAX: u16 = 7300;
+
+/// The running cluster backend.
+pub struct Cluster {
+    session: MonSession,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Cluster {
+    /// Stops following the cluster and closes the mon session.
+    pub async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.session.stop().await;
+    }
+}
+
+/// Reads the configuration, binds our address and starts the mon session.
+pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyhow::Result<Cluster> {
+    let conf = CephConf::load(conf_path, id)?;
+    let mons = conf.mon_addrs()?;
+    let (cephx, none) = conf.auth_methods();
+    let key = if cephx {
+        match conf.key(Some(data)) {
+            Ok((k, path)) => {
+                tracing::info!(keyring = %path.display(), "using the key of mgr.{id}");
+                Some(k)
+            }
+            Err(e) if none => {
+                tracing::warn!("{e}; trying auth none");
+                None
+            }
+            Err(e) => return Err(e).context("the mons require cephx"),
+        }
+    } else {
+        None
+    };
+    let mut cfg = MonSessionConfig::new(id, mons.clone(), key);
+    cfg.tick_period = conf.tick_period();
+
+    let ip = our_ip(&conf, &mons)?;
+    let listener = bind_listener(ip).await?;
+    let server_addr = EntityAddr::msgr2(listener.local_addr()?, cfg.nonce);
+    tracing::info!(addr = %server_addr, mons = ?mons, "joining the cluster");
+    let metadata = metadata(ip, cfg.nonce);
+
+    let initial = beacon_content(core, server_addr, &metadata);
+    let (beacon_tx, beacon_rx) = watch::channel(initial);
+    let tick = cfg.tick_period;
+    let session = MonSession::start(cfg, beacon_rx);
+
+    let mut tasks = vec![tokio::spawn(placeholder_server(listener))];
+    // The beacon follows the core (services, module list).
+    tasks.push({
+        let core = core.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(tick);
+            loop {
+                every.tick().await;
+                let next = beacon_content(&core, server_addr, &metadata);
+                beacon_tx.send_if_modified(|c| {
+                    if *c == next {
+                        false
+                    } else {
+                        *c = next;
+                        true
+                    }
+                });
+            }
+        })
+    });
+    tasks.push(tokio::spawn(follow_mgr_map(
+        core.clone(),
+        session.mgr_map(),
+        session.status(),
+    )));
+    Ok(Cluster { session, tasks })
+}
+
+/// While we are the active manager, the MgrMap's `modules` is the enabled set.
+async fn follow_mgr_map(
+    core: Core,
+    mut maps: watch::Receiver<Option<Arc<MgrMap>>>,
+    status: watch::Receiver<rmgr_msgr::SessionStatus>,
+) {
+    let mut was_active = false;
+    let mut was_available = false;
+    while maps.changed().await.is_ok() {
+        let Some(map) = maps.borrow_and_update().clone() else {
+            continue;
+        };
+        let gid = status.borrow().global_id;
+        let active = gid != 0 && map.active_gid == gid;
+        if active != was_active {
+            if active {
+                tracing::info!(epoch = map.epoch, gid, "this manager is active");
+            } else {
+                tracing::warn!(epoch = map.epoch, active = %map.active_name, "this manager is no longer active");
+            }
+            was_active = active;
+        }
+        if active && map.available != was_available {
+            tracing::info!(
+                epoch = map.epoch,
+                available = map.available,
+                "availability in the MgrMap"
+            );
+            was_available = map.available;
+        }
+        if active {
+            if let Err(e) = core.set_enabled_modules(map.modules.clone()).await {
+                tracing::error!("cannot apply the MgrMap's module set: {e}");
+            }
+        }
+    }
+}
+
+/// What the beacon says about the core.
+fn beacon_content(
+    core: &Core,
+    server_addr: EntityAddr,
+    metadata: &BTreeMap<String, String>,
+) -> BeaconContent {
+    BeaconContent {
+        available: true,
+        server_addrs: vec![server_addr],
+        command_descs: mgr_commands(&core.command_descriptions()),
+        metadata: metadata.clone(),
+        services: core.services(),
+        available_modules: core.available_modules().iter().map(module_info).collect(),
+        clients: Vec::new(),
+    }
+}
+
+/// The commands the CLI should route to us: those flagged MGR. The core's other
+/// built-ins (`config`, `mgr module …`, `status`, …) are the mons' on a real cluster.
+pub fn mgr_commands(descs: &[CommandDesc]) -> Vec<MonCommand> {
+    descs
+        .iter()
+        .filter(|d| d.flags & flags::MGR != 0)
+        .map(|d| MonCommand {
+            cmd: descriptor(d),
+            help: d.help.clone(),
+            module: d.module.clone(),
+            perm: d.perm.clone(),
+            flags: u64::from(d.flags),
+        })
+        .collect()
+}
+
+/// A signature back in the MonCommands.h grammar: `name=…,type=…` first, then the other
+/// attributes.
+fn descriptor(d: &CommandDesc) -> String {
+    d.sig
+        .iter()
+        .map(|item| match item {
+            SigItem::Literal(w) => w.clone(),
+            SigItem::Arg(a) => {
+                let attrs = a.attrs();
+                let mut parts = vec![format!("name={}", a.name())];
+                if let Some(t) = attrs.get("type") {
+                    parts.push(format!("type={t}"));
+                }
+                parts.extend(
+                    attrs
+                        .iter()
+                        .filter(|(k, _)| k.as_str() != "name" && k.as_str() != "type")
+                        .map(|(k, v)| format!("{k}={v}")),
+                );
+                parts.join(",")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn module_info(m: &AvailableModule) -> ModuleInfo {
+    ModuleInfo {
+        name: m.name.clone(),
+        can_run: m.can_run,
+        error_string: m.error_string.clone(),
+        module_options: m
+            .options
+            .iter()
+            .map(|o| (o.name.clone(), module_option(o)))
+            .collect(),
+    }
+}
+
+fn module_option(o: &rmgr_core::ModuleOption) -> ModuleOption {
+    let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<String>>();
+    ModuleOption {
+        name: o.name.clone(),
+        ty: u8::try_from(o.ty.id()).unwrap_or(2),
+        level: u8::try_from(o.level.as_int()).unwrap_or(1),
+        flags: o.flags,
+        default_value: o.default_value.clone().unwrap_or_default(),
+        min: o.min.clone().unwrap_or_default(),
+        max: o.max.clone().unwrap_or_default(),
+        enum_allowed: set(&o.enum_allowed),
+        desc: o.desc.clone(),
+        long_desc: o.long_desc.clone(),
+        tags: set(&o.tags),
+        see_also: set(&o.see_also),
+    }
+}
+
+/// The address we serve on: `public_addr`, else the local address our route to the first
+/// mon uses.
+fn our_ip(conf: &CephConf, mons: &[SocketAddr]) -> anyhow::Result<IpAddr> {
+    if let Some(v) = conf.get("public_addr") {
+        let v = v.trim();
+        if let Ok(ip) = v.parse::<IpAddr>() {
+            return Ok(ip);
+        }
+        if let Ok(a) = v.trim_start_matches("v2:").parse::<SocketAddr>() {
+            return Ok(a.ip());
+        }
+        anyhow::bail!("public_addr '{v}' is not an IP address");
+    }
+    let mon = mons.first().context("no mon address")?;
+    let bind: SocketAddr = if mon.is_ipv4() {
+        "0.0.0.0:0".parse()?
+    } else {
+        "[::]:0".parse()?
+    };
+    // Connecting a UDP socket sends nothing; it only picks the route.
+    let s = std::net::UdpSocket::bind(bind)?;
+    s.connect(mon)?;
+    Ok(s.local_addr()?.ip())
+}
+
+async fn bind_listener(ip: IpAddr) -> anyhow::Result<TcpListener> {
+    for port in BIND_PORT_MIN..=BIND_PORT_MAX {
+        if let Ok(l) = TcpListener::bind(SocketAddr::new(ip, port)).await {
+            return Ok(l);
+        }
+    }
+    anyhow::bail!("no free port in {BIND_PORT_MIN}-{BIND_PORT_MAX} on {ip}")
+}
+
+/// Until the msgr2 server exists: accept and close, so peers fail fast and retry.
+async fn placeholder_server(listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((sock, peer)) => {
+                tracing::debug!(%peer, "closing a connection: the msgr2 server is not implemented yet");
+                drop(sock);
+            }
+            Err(e) => {
+                tracing::warn!("accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// `ceph mgr metadata` (the keys a stock 16.2.15 manager sends). The version names us
+/// where the stock one has its git sha, so `ceph versions` groups us correctly and says
+/// what we are.
+fn metadata(ip: IpAddr, nonce: u32) -> BTreeMap<String, String> {
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut m = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        m.insert(k.to_string(), v);
+    };
+    put("addr", ip.to_string());
+    put("addrs", format!("{}/{nonce}", SocketAddr::new(ip, 0)));
+    put("arch", std::env::consts::ARCH.to_string());
+    put("ceph_release", "pacific".into());
+    put(
+        "ceph_version",
+        format!(
+            "ceph version 16.2.15 (rmgr {}) pacific (stable)",
+            env!("CARGO_PKG_VERSION")
+        ),
+    );
+    put("ceph_version_short", "16.2.15".into());
+    put("rmgr_version", env!("CARGO_PKG_VERSION").into());
+    if let Ok(c) = std::env::var("CONTAINER_NAME") {
+        put("container_name", c);
+    }
+    let cpuinfo = read("/proc/cpuinfo");
+    if let Some(cpu) = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+    {
+        put("cpu", cpu.1.trim().to_string());
+    }
+    let os_release = read("/etc/os-release");
+    let field = |k: &str| {
+        os_release
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .map(|v| v.trim_matches('"').to_string())
+    };
+    if let Some(v) = field("ID") {
+        put("distro", v);
+    }
+    if let Some(v) = field("PRETTY_NAME") {
+        put("distro_description", v);
+    }
+    if let Some(v) = field("VERSION_ID") {
+        put("distro_version", v);
+    }
+    put("hostname", rmgr_msgr::conf::hostname());
+    put("kernel_description", read("/proc/sys/kernel/version"));
+    put("kernel_version", read("/proc/sys/kernel/osrelease"));
+    let meminfo = read("/proc/meminfo");
+    let kb = |k: &str| {
+        meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.split_whitespace().next())
+            .unwrap_or("0")
+            .to_string()
+    };
+    put("mem_swap_kb", kb("SwapTotal:"));
+    put("mem_total_kb", kb("MemTotal:"));
+    put("os", read("/proc/sys/kernel/ostype"));
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptors_keep_literals_and_put_name_and_type_first() {
+        let d = CommandDesc::from_descriptor(
+            "hello world name=person_name,type=CephString,req=false",
+            "Say hello",
+            "mgr",
+            "r",
+            flags::MGR,
+        );
+        let c = mgr_commands(&[d]);
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            c[0].cmd,
+            "hello world name=person_name,type=CephString,req=false"
+        );
+        assert_eq!(c[0].flags, u64::from(flags::MGR));
+        let mon_side = CommandDesc::from_descriptor("mgr module ls", "", "mgr", "r", 0);
+        assert!(mgr_commands(&[mon_side]).is_empty());
+    }
+}

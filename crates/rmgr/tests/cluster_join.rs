@@ -1,0 +1,274 @@
+//! rmgr joins a real Ceph Pacific cluster (`../shared/ceph-lab`, cephx, no stock mgr) as
+//! `mgr.x`: it becomes the active, available manager in `ceph mgr dump`, advertises its
+//! modules, the mon validates `ceph mgr module enable` against them, and an enabled module
+//! starts in rmgr without a restart. The lab is always stopped, even when the test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::Daemon;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LAB_SCRIPTS: &str = "/work/shared/ceph-lab";
+
+/// A lab started by `up.sh`; `down.sh` runs when it is dropped.
+struct Lab {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Lab {
+    fn start(auth: &str) -> Lab {
+        let up = Path::new(LAB_SCRIPTS).join("up.sh");
+        assert!(
+            up.exists(),
+            "cannot run the cluster test: {} is missing",
+            up.display()
+        );
+        let tmp = tempfile::Builder::new()
+            .prefix("rmgr-cluster-join-")
+            .tempdir()
+            .expect("tempdir");
+        let dir = tmp.path().join("lab");
+        // The guard exists before up.sh runs, so a half-started lab is stopped too.
+        let lab = Lab { _tmp: tmp, dir };
+        let out = Command::new(&up)
+            .arg(&lab.dir)
+            .env("LAB_MGR", "0")
+            .env("LAB_AUTH", auth)
+            .env("LAB_POOL", "")
+            .env("LAB_TIMEOUT", "60")
+            .env_remove("CEPH_ARGS")
+            .env_remove("CEPH_CONF")
+            .env_remove("CEPH_KEYRING")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run up.sh");
+        assert!(
+            out.status.success(),
+            "cannot start the Ceph lab (needs root and Debian's ceph packages): up.sh exited {}\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        lab
+    }
+
+    fn conf(&self) -> PathBuf {
+        self.dir.join("ceph.conf")
+    }
+
+    /// The stock CLI as client.admin.
+    fn ceph(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new("ceph")
+            .arg("--conf")
+            .arg(self.conf())
+            .args(["--connect-timeout", "15"])
+            .args(args)
+            .env_remove("CEPH_ARGS")
+            .env_remove("CEPH_KEYRING")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run ceph");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Stops the mon and starts it again (same store, same address).
+    fn restart_mon(&self) {
+        let pid = std::fs::read_to_string(self.dir.join("run/mon.a.pid")).expect("mon pid file");
+        let pid = pid.trim().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        wait_for(20, "the mon to stop", || {
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline")).map_or(true, |c| c.is_empty())
+        });
+        let status = Command::new("ceph-mon")
+            .arg("--conf")
+            .arg(self.conf())
+            .args(["-i", "a"])
+            .current_dir(&self.dir)
+            .env_remove("CEPH_ARGS")
+            .env_remove("CEPH_CONF")
+            .env_remove("CEPH_KEYRING")
+            .stdin(Stdio::null())
+            .status()
+            .expect("start ceph-mon");
+        assert!(status.success(), "ceph-mon did not restart");
+    }
+
+    fn mgr_dump(&self) -> Value {
+        let (rc, out, err) = self.ceph(&["mgr", "dump", "-f", "json"]);
+        assert_eq!(rc, 0, "ceph mgr dump failed: {err}");
+        serde_json::from_str(&out).expect("mgr dump is JSON")
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = Command::new(Path::new(LAB_SCRIPTS).join("down.sh"))
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status();
+    }
+}
+
+fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("timed out after {secs} s waiting for {what}");
+}
+
+#[test]
+fn rmgr_becomes_the_active_manager_of_a_pacific_cluster() {
+    let lab = Lab::start("cephx");
+    let keyring = lab.dir.join("mgr.x/keyring");
+    assert!(keyring.exists(), "the lab wrote no key for mgr.x");
+
+    let conf = lab.conf();
+    let modules = common::repo_modules();
+    let started = Instant::now();
+    let daemon = Daemon::start(&[
+        "--conf",
+        conf.to_str().unwrap(),
+        "--id",
+        "x",
+        "--module-path",
+        modules.to_str().unwrap(),
+    ]);
+
+    let mut dump = Value::Null;
+    wait_for(
+        30,
+        "rmgr to be active and available in `ceph mgr dump`",
+        || {
+            dump = lab.mgr_dump();
+            dump["active_name"] == "x" && dump["available"] == true
+        },
+    );
+    eprintln!("active and available {:?} after start", started.elapsed());
+    let gid = dump["active_gid"].as_u64().unwrap();
+    assert!(gid > 0);
+    let addr = &dump["active_addrs"]["addrvec"][0];
+    assert_eq!(addr["type"], "v2", "{dump}");
+    assert_eq!(dump["active_mgr_features"], 0x3f01_cfbd_fffd_ffff_u64);
+
+    // Our modules, with can_run and their option schemas.
+    let available: Vec<&Value> = dump["available_modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    let find = |n: &str| {
+        available
+            .iter()
+            .find(|m| m["name"] == n)
+            .unwrap_or_else(|| panic!("{n} missing from available_modules: {dump}"))
+    };
+    for name in ["hello", "rust_hello", "kvstat"] {
+        assert_eq!(find(name)["can_run"], true);
+    }
+    let place = &find("hello")["module_options"]["place"];
+    assert_eq!(place["type"], "str");
+    assert_eq!(place["default_value"], "world");
+    assert!(find("hello")["module_options"]["log_level"].is_object());
+
+    // The mon validates enablement against what we advertised …
+    let (rc, _, err) = lab.ceph(&["mgr", "module", "enable", "nonexist"]);
+    assert_eq!(rc, 2, "enable nonexist: {err}");
+    assert!(
+        err.contains(
+            "Error ENOENT: all mgr daemons do not support module 'nonexist', pass --force to force enablement"
+        ),
+        "{err}"
+    );
+    let (rc, _, err) = lab.ceph(&["mgr", "module", "enable", "hello"]);
+    assert_eq!(rc, 0, "enable hello: {err}");
+    let dump = lab.mgr_dump();
+    assert!(
+        dump["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "hello"),
+        "{dump}"
+    );
+    // … and the MgrMap's module set reaches rmgr, which starts the module at once.
+    wait_for(20, "hello to start in rmgr", || {
+        daemon
+            .rmgr(&["hello", "world"])
+            .stdout
+            .contains("Hello, world!")
+    });
+    // The mon validates module options against our schema too.
+    let (rc, _, err) = lab.ceph(&["config", "set", "mgr", "mgr/hello/nosuch", "1"]);
+    assert_eq!(rc, 22, "{err}");
+    assert!(
+        err.contains("unrecognized config option 'mgr/hello/nosuch'"),
+        "{err}"
+    );
+
+    // The mon restarts: rmgr reconnects and reclaims its global id (the lab forbids
+    // insecure reclaim, so this presents the old cephx ticket), and stays active.
+    lab.restart_mon();
+    wait_for(30, "rmgr to log in again", || {
+        daemon.log().matches("mon session established").count() >= 2
+    });
+    let log = daemon.log();
+    let sessions: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("mon session established"))
+        .collect();
+    assert!(
+        sessions
+            .iter()
+            .all(|l| l.contains(&format!("global_id={gid}"))),
+        "{sessions:?}"
+    );
+    let dump = lab.mgr_dump();
+    assert_eq!(dump["active_gid"].as_u64(), Some(gid), "{dump}");
+    assert_eq!(dump["available"], true);
+    drop(daemon);
+    drop(lab);
+}
+
+#[test]
+fn rmgr_joins_a_cluster_with_auth_none() {
+    let lab = Lab::start("none");
+    let conf = lab.conf();
+    let daemon = Daemon::start(&[
+        "--conf",
+        conf.to_str().unwrap(),
+        "--id",
+        "x",
+        "--module-path",
+        "/nonexistent-rmgr-module-path",
+    ]);
+    let mut dump = Value::Null;
+    wait_for(30, "rmgr to be active and available (auth none)", || {
+        dump = lab.mgr_dump();
+        dump["active_name"] == "x" && dump["available"] == true
+    });
+    assert!(daemon.log().contains("auth=\"none\""), "{}", daemon.log());
+    let names: Vec<&str> = dump["available_modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert!(names.contains(&"rust_hello"), "{names:?}");
+    drop(daemon);
+    drop(lab);
+}
