@@ -12,7 +12,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const LAB_SCRIPTS: &str = "/work/shared/ceph-lab";
+/// `shared/ceph-lab` beside the checkout (CI lays a copy there), else the workplace's.
+fn lab_scripts() -> std::path::PathBuf {
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ceph-lab");
+    if beside.join("up.sh").exists() {
+        beside
+    } else {
+        std::path::PathBuf::from("/work/shared/ceph-lab")
+    }
+}
 
 /// A lab started by `up.sh`; `down.sh` runs when it is dropped.
 struct Lab {
@@ -22,7 +30,7 @@ struct Lab {
 
 impl Lab {
     fn start(auth: &str) -> Lab {
-        let up = Path::new(LAB_SCRIPTS).join("up.sh");
+        let up = lab_scripts().join("up.sh");
         assert!(
             up.exists(),
             "cannot run the cluster test: {} is missing",
@@ -112,7 +120,7 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        let _ = Command::new(Path::new(LAB_SCRIPTS).join("down.sh"))
+        let _ = Command::new(lab_scripts().join("down.sh"))
             .arg(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
