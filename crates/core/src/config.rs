@@ -9,6 +9,9 @@ use std::sync::{Arc, RwLock};
 pub(crate) struct ConfigDb {
     store: Arc<Store>,
     cache: RwLock<BTreeMap<(String, String), String>>,
+    /// On a cluster: the mons' config database as resolved for this daemon (MConfig). It
+    /// takes precedence over the local store.
+    mon: RwLock<BTreeMap<String, String>>,
 }
 
 impl ConfigDb {
@@ -21,6 +24,7 @@ impl ConfigDb {
         Ok(ConfigDb {
             store,
             cache: RwLock::new(cache),
+            mon: RwLock::new(BTreeMap::new()),
         })
     }
 
@@ -32,8 +36,12 @@ impl ConfigDb {
             .cloned()
     }
 
-    /// The value seen by daemon `mgr.<id>`: its own section, then `mgr`, then `global`.
+    /// The value seen by daemon `mgr.<id>`: the mons' (on a cluster), else its own
+    /// section, then `mgr`, then `global`.
     pub(crate) fn resolve(&self, mgr_id: &str, name: &str) -> Option<(String, String)> {
+        if let Some(v) = self.mon.read().ok().and_then(|m| m.get(name).cloned()) {
+            return Some(("mon".to_string(), v));
+        }
         let own = format!("mgr.{mgr_id}");
         for who in [own.as_str(), "mgr", "global"] {
             if let Some(v) = self.get(who, name) {
@@ -57,6 +65,29 @@ impl ConfigDb {
             c.remove(&(who.to_string(), name.to_string()));
         }
         Ok(existed)
+    }
+
+    /// Replaces the mons' view; returns the names whose value changed.
+    pub(crate) fn replace_mon(&self, next: &BTreeMap<String, String>) -> Vec<String> {
+        let Ok(mut cur) = self.mon.write() else {
+            return Vec::new();
+        };
+        let mut changed: Vec<String> = next
+            .iter()
+            .filter(|(k, v)| cur.get(*k) != Some(*v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        changed.extend(cur.keys().filter(|k| !next.contains_key(*k)).cloned());
+        *cur = next.clone();
+        changed
+    }
+
+    /// Names the mons set for this daemon.
+    pub(crate) fn mon_names(&self) -> Vec<String> {
+        self.mon
+            .read()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub(crate) fn dump(&self) -> Vec<ConfigEntry> {

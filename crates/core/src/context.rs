@@ -356,9 +356,16 @@ impl ModuleContext {
     /// This module's whole replica-able state: config as resolved, and its KV entries.
     pub fn config_snapshot(&self) -> BTreeMap<String, String> {
         let mut out = self.shared.runtime_defaults.clone();
-        for e in self.shared.config.dump() {
-            if let Some((_, v)) = self.shared.config.resolve(self.shared.mgr_id(), &e.name) {
-                out.insert(e.name.clone(), v);
+        let names = self
+            .shared
+            .config
+            .dump()
+            .into_iter()
+            .map(|e| e.name)
+            .chain(self.shared.config.mon_names());
+        for name in names {
+            if let Some((_, v)) = self.shared.config.resolve(self.shared.mgr_id(), &name) {
+                out.insert(name, v);
             }
         }
         out

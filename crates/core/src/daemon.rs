@@ -887,3 +887,19 @@ impl Core {
         Ok(true)
     }
 }
+
+impl Core {
+    /// The mons' configuration for this daemon (MConfig, already resolved for
+    /// `mgr.<id>`): it takes precedence over the local store, and every name whose value
+    /// changed reaches the modules (replicas, `config_notify`) and the logger.
+    pub fn apply_mon_config(&self, cfg: &BTreeMap<String, String>) {
+        let changed = self.shared.config.replace_mon(cfg);
+        if changed.is_empty() {
+            return;
+        }
+        tracing::info!(changed = changed.len(), "configuration from the mons");
+        for name in &changed {
+            self.shared.after_config_change(name);
+        }
+    }
+}

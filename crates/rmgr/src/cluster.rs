@@ -98,12 +98,27 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
             }
         })
     });
+    tasks.push(tokio::spawn(follow_config(core.clone(), session.config())));
     tasks.push(tokio::spawn(follow_mgr_map(
         core.clone(),
         session.mgr_map(),
         session.status(),
     )));
     Ok(Cluster { session, tasks })
+}
+
+/// `ceph config set mgr …` reaches the modules: the mons push MConfig, the core applies it.
+async fn follow_config(
+    core: Core,
+    mut cfg: watch::Receiver<Arc<std::collections::BTreeMap<String, String>>>,
+) {
+    loop {
+        let current = cfg.borrow_and_update().clone();
+        core.apply_mon_config(&current);
+        if cfg.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// While we are the active manager, the MgrMap's `modules` is the enabled set.

@@ -227,6 +227,33 @@ fn rmgr_becomes_the_active_manager_of_a_pacific_cluster() {
         err.contains("unrecognized config option 'mgr/hello/nosuch'"),
         "{err}"
     );
+    // `ceph config set mgr mgr/<module>/<option>` reaches the module (MConfig → core →
+    // the worker's replica, config_notify): hello greets the new place.
+    let (rc, _, err) = lab.ceph(&["config", "set", "mgr", "mgr/hello/place", "Paris"]);
+    assert_eq!(rc, 0, "{err}");
+    wait_for(20, "the option to reach hello", || {
+        daemon
+            .rmgr(&["hello", "world"])
+            .stdout
+            .contains("Hello, Paris!")
+    });
+    let (rc, _, err) = lab.ceph(&["config", "set", "mgr", "mgr/hello/warn", "true"]);
+    assert_eq!(rc, 0, "{err}");
+    wait_for(20, "config_notify to raise HELLO_WARN", || {
+        daemon.rmgr(&["health"]).stdout.contains("HELLO_WARN")
+            || daemon
+                .rmgr(&["health"])
+                .stdout
+                .contains("hello was asked to warn")
+    });
+    let (rc, _, _) = lab.ceph(&["config", "rm", "mgr", "mgr/hello/place"]);
+    assert_eq!(rc, 0);
+    wait_for(20, "the removal to reach hello", || {
+        daemon
+            .rmgr(&["hello", "world"])
+            .stdout
+            .contains("Hello, world!")
+    });
 
     // The mon restarts: rmgr reconnects and reclaims its global id (the lab forbids
     // insecure reclaim, so this presents the old cephx ticket), and stays active.

@@ -14,11 +14,17 @@ fn hello_shows_every_feature_of_the_guide() {
 
     // A command with an optional argument, and an option it reads.
     assert_eq!(d.ok(&["hello", "world"]), "Hello, world!\n");
-    assert_eq!(d.ok(&["hello", "world", "--person_name", "Ceph"]), "Hello, Ceph!\n");
+    assert_eq!(
+        d.ok(&["hello", "world", "--person_name", "Ceph"]),
+        "Hello, Ceph!\n"
+    );
     d.ok(&["config", "set", "mgr", "mgr/hello/place", "Paris"]);
     assert_eq!(d.ok(&["hello", "world"]), "Hello, Paris!\n");
     let r = d.rmgr(&["config", "set", "mgr", "mgr/hello/interval", "0"]);
-    assert_eq!(r.stderr.trim(), "Error EINVAL: error parsing value: Value '0' is below minimum 1");
+    assert_eq!(
+        r.stderr.trim(),
+        "Error EINVAL: error parsing value: Value '0' is below minimum 1"
+    );
 
     // The KV store, which survives a restart of the daemon.
     assert_eq!(d.ok(&["hello", "count"]), "1\n");
@@ -33,7 +39,8 @@ fn hello_shows_every_feature_of_the_guide() {
         s.contains("notifications: 1") && !s.contains("ticks: 0")
     }));
     d.ok(&["config", "set", "mgr", "mgr/hello/warn", "true"]);
-    assert!(d.wait_for(10, || d.ok(&["health"]) == "HEALTH_WARN hello was asked to warn\n"));
+    assert!(d.wait_for(10, || d.ok(&["health"])
+        == "HEALTH_WARN hello was asked to warn\n"));
     d.ok(&["config", "set", "mgr", "mgr/hello/warn", "false"]);
     assert!(d.wait_for(10, || d.ok(&["health"]) == "HEALTH_OK\n"));
 
