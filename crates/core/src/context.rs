@@ -290,13 +290,41 @@ impl ModuleContext {
             .map_err(|e| OptionAccessError::Store(e.to_string()))
     }
 
-    /// Stores (or with `None` deletes) a key; returns once it is durable.
+    /// Stores (or with `None` deletes) a key; returns once it is durable — on a cluster,
+    /// once the mons have it. From synchronous code (module threads); async callers use
+    /// [`set_store_async`](Self::set_store_async). See [`crate::mon_link`] for how it waits.
     pub fn set_store(&self, key: &str, value: Option<&str>) -> Result<(), OptionAccessError> {
         let k = self.kv_key(key);
+        match self.shared.mon_link() {
+            None => self
+                .shared
+                .kv_write(&k, value.map(str::as_bytes))
+                .map(|_| ())
+                .map_err(|e| OptionAccessError::Store(e.to_string())),
+            Some(l) => {
+                let shared = self.shared.clone();
+                let v = value.map(|s| s.as_bytes().to_vec());
+                let write = async move { shared.kv_write_through(&k, v.as_deref()).await };
+                crate::mon_link::block_on(&l.rt, write)
+                    .map_err(OptionAccessError::Store)?
+                    .map(|_| ())
+                    .map_err(|r| OptionAccessError::Store(r.outs))
+            }
+        }
+    }
+
+    /// [`set_store`](Self::set_store) for async callers.
+    pub async fn set_store_async(
+        &self,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), OptionAccessError> {
+        let k = self.kv_key(key);
         self.shared
-            .kv_write(&k, value.map(str::as_bytes))
+            .kv_write_through(&k, value.map(str::as_bytes))
+            .await
             .map(|_| ())
-            .map_err(|e| OptionAccessError::Store(e.to_string()))
+            .map_err(|r| OptionAccessError::Store(r.outs))
     }
 
     /// Keys of this module starting with `prefix`, relative to the module (conformance G2).
@@ -381,9 +409,13 @@ impl ModuleContext {
         self.shared.remote(module, method, args).await
     }
 
-    /// `mon_command()` standalone: the daemon's own built-in commands stand in for the
-    /// mons; anything else is answered as a mon answers an unknown command.
+    /// `mon_command()`: on a cluster (a [`MonLink`](crate::MonLink) is set) the mons
+    /// answer. Standalone, the daemon's own built-in commands stand in for the mons;
+    /// anything else is answered as a mon answers an unknown command.
     pub async fn mon_command(&self, cmd_json: &str, inbuf: &[u8]) -> crate::CommandReply {
+        if let Some(l) = self.shared.mon_link() {
+            return l.link.command(cmd_json.to_string(), inbuf.to_vec()).await;
+        }
         let core = crate::Core::from_shared(self.shared.clone());
         let reply = match rmgr_cmdparse::cmdmap_from_json(&[cmd_json]) {
             Err(e) => crate::CommandReply::err(crate::errno::EINVAL, e),

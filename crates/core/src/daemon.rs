@@ -97,6 +97,8 @@ pub(crate) struct Shared {
     /// Serialises module starts and stops, which await providers; only this async mutex
     /// is ever held across an await.
     reconcile_lock: tokio::sync::Mutex<()>,
+    /// The mons, on a cluster ([`Core::set_mon_link`]).
+    mon_link: std::sync::RwLock<Option<crate::mon_link::LinkHandle>>,
 }
 
 impl Shared {
@@ -246,6 +248,35 @@ impl Shared {
             }
         }
         Ok(existed)
+    }
+
+    pub(crate) fn mon_link(&self) -> Option<crate::mon_link::LinkHandle> {
+        self.mon_link.read().ok().and_then(|l| l.clone())
+    }
+
+    /// A KV write as the cluster sees it: with a mon link, `config-key set/del` on the
+    /// mons first (an error reply is returned as is), then the local store and module
+    /// replicas ([`kv_write`](Self::kv_write)); without one, only the latter.
+    pub(crate) async fn kv_write_through(
+        &self,
+        key: &str,
+        value: Option<&[u8]>,
+    ) -> Result<bool, CommandReply> {
+        if let Some(l) = self.mon_link() {
+            let (cmd, inbuf) = crate::mon_link::config_key_command(key, value);
+            let r = l.link.command(cmd, inbuf).await;
+            if r.rc < 0 {
+                tracing::warn!(
+                    key,
+                    rc = r.rc,
+                    "the mons refused a config-key write: {}",
+                    r.outs
+                );
+                return Err(r);
+            }
+        }
+        self.kv_write(key, value)
+            .map_err(|e| CommandReply::err(errno::EIO, e.to_string()))
     }
 
     /// Replaces one cluster data name and fires the notification a map update would.
@@ -518,6 +549,7 @@ impl Core {
             builtin_descs: builtin::descriptions(),
             cluster: ClusterState::new(),
             reconcile_lock: tokio::sync::Mutex::new(()),
+            mon_link: std::sync::RwLock::new(None),
         });
         if let (Some(lc), Some(v)) = (&shared.log_control, shared.daemon_option("debug_mgr")) {
             lc.set_debug_mgr(&v);
@@ -889,6 +921,52 @@ impl Core {
 }
 
 impl Core {
+    /// Runs the core against real mons from now on: `mon_command()` reaches them and
+    /// module KV writes go through them (see [`crate::mon_link`]). Call it from within
+    /// the tokio runtime the core runs on (its handle is kept for synchronous callers).
+    pub fn set_mon_link(&self, link: Arc<dyn crate::MonLink>) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            tracing::error!("set_mon_link called outside a tokio runtime; ignored");
+            return;
+        };
+        if let Ok(mut l) = self.shared.mon_link.write() {
+            *l = Some(crate::mon_link::LinkHandle { link, rt });
+        }
+    }
+
+    /// The mons' config-key store under `mgr/` (the whole of it, full keys) becomes the
+    /// local one: changed and new keys are written, keys the mons do not have removed,
+    /// each reaching the modules' replicas. Returns how many keys changed.
+    pub fn apply_mon_kv(&self, mons: &BTreeMap<String, Vec<u8>>) -> usize {
+        const PREFIX: &str = "mgr/";
+        let local: BTreeMap<String, Vec<u8>> = match self.shared.store().kv_dump(PREFIX) {
+            Ok(v) => v.into_iter().collect(),
+            Err(e) => {
+                tracing::error!("cannot read the local KV store: {e}");
+                return 0;
+            }
+        };
+        let mut changed = 0;
+        for (k, v) in mons.iter().filter(|(k, _)| k.starts_with(PREFIX)) {
+            if local.get(k) != Some(v) {
+                match self.shared.kv_write(k, Some(v)) {
+                    Ok(_) => changed += 1,
+                    Err(e) => tracing::error!(key = %k, "cannot store a key from the mons: {e}"),
+                }
+            }
+        }
+        for k in local.keys().filter(|k| !mons.contains_key(*k)) {
+            match self.shared.kv_write(k, None) {
+                Ok(_) => changed += 1,
+                Err(e) => tracing::error!(key = %k, "cannot remove a key the mons dropped: {e}"),
+            }
+        }
+        if changed > 0 {
+            tracing::info!(changed, "KV store from the mons");
+        }
+        changed
+    }
+
     /// The mons' configuration for this daemon (MConfig, already resolved for
     /// `mgr.<id>`): it takes precedence over the local store, and every name whose value
     /// changed reaches the modules (replicas, `config_notify`) and the logger.

@@ -15,6 +15,7 @@ pub mod errno;
 pub mod format;
 pub mod health;
 pub mod module;
+pub mod mon_link;
 pub mod reply;
 
 mod builtin;
@@ -30,5 +31,6 @@ pub use module::{
     BoxFuture, MgrModule, ModuleCommand, ModuleInfo, ModuleProvider, RemoteError, RunningModule,
     RustModuleSpec, RustModules, StateChange,
 };
+pub use mon_link::MonLink;
 pub use reply::{CmdMap, CommandReply};
 pub use rmgr_options::{ModuleOption, OptionType, TypedValue};

@@ -718,3 +718,82 @@ async fn descriptions_list_modules_first_then_builtins() {
         .any(|c| c["sig"] == json!(["mgr", "module", "ls"])));
     let _: BTreeMap<String, Value> = serde_json::from_str(&out).unwrap();
 }
+
+/// Mons that record what they are asked and refuse writes to `mgr/probe/refused`.
+#[derive(Default)]
+struct FakeMons {
+    seen: std::sync::Mutex<Vec<String>>,
+}
+
+impl rmgr_core::MonLink for FakeMons {
+    fn command(&self, cmd_json: String, _inbuf: Vec<u8>) -> rmgr_core::BoxFuture<CommandReply> {
+        self.seen.lock().unwrap().push(cmd_json.clone());
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            if cmd_json.contains("mgr/probe/refused") {
+                CommandReply::err(errno::EACCES, "access denied")
+            } else if cmd_json.contains("config-key") {
+                CommandReply::ok_status("set")
+            } else {
+                CommandReply::ok(b"from the mons".to_vec()).with_status("e1")
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_mon_link_commands_and_kv_writes_go_to_the_mons() {
+    let d = daemon().await;
+    d.ok(json!({"prefix": "mgr module enable", "module": "probe"}))
+        .await;
+    let mons = Arc::new(FakeMons::default());
+    d.core.set_mon_link(mons.clone());
+    // A Rust module's synchronous set_store waits for the mons, then serves the read.
+    assert_eq!(
+        d.ok(json!({"prefix": "probe kv", "key": "k", "val": "v"}))
+            .await,
+        "v"
+    );
+    let seen = mons.seen.lock().unwrap().clone();
+    let last: Value = serde_json::from_str(seen.last().unwrap()).unwrap();
+    assert_eq!(
+        last,
+        json!({"prefix": "config-key set", "key": "mgr/probe/k", "val": "v"})
+    );
+    // The config-key built-ins write through too; a refusal is the mons' answer.
+    let r = d
+        .cmd(json!({"prefix": "config-key set", "key": "mgr/probe/refused", "val": "x"}))
+        .await;
+    expect_err(&r, 13, "access denied");
+    assert!(
+        d.cmd(json!({"prefix": "config-key get", "key": "mgr/probe/refused"}))
+            .await
+            .rc
+            < 0
+    );
+    d.ok(json!({"prefix": "config-key rm", "key": "mgr/probe/k"}))
+        .await;
+    assert!(mons
+        .seen
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .contains("config-key del"));
+    // The mons' mirror becomes the local store: new, changed and dropped keys.
+    d.ok(json!({"prefix": "config-key set", "key": "mgr/probe/gone", "val": "1"}))
+        .await;
+    let mut mirror = BTreeMap::new();
+    mirror.insert("mgr/probe/ext".to_string(), b"from-cli".to_vec());
+    mirror.insert("mgr/probe/other".to_string(), b"o".to_vec());
+    assert_eq!(d.core.apply_mon_kv(&mirror), 3);
+    assert_eq!(d.core.apply_mon_kv(&mirror), 0, "nothing changed");
+    assert_eq!(
+        d.ok(json!({"prefix": "probe kv", "key": "ext"})).await,
+        "from-cli"
+    );
+    assert_eq!(
+        d.ok(json!({"prefix": "probe kv", "key": "gone"})).await,
+        "<none>"
+    );
+}

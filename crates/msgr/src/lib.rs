@@ -7,12 +7,13 @@
 //! - [`control`]: control-frame payloads (HELLO … SERVER_IDENT, keepalives);
 //! - [`message`]: `ceph_msg_header2` and MESSAGE frames;
 //! - [`messages`]: what the manager sends and receives (MMgrBeacon, MgrMap, MMonSubscribe,
-//!   MonMap, MConfig);
+//!   MonMap, MConfig, MMonCommand/Ack, MKVData);
 //! - [`cephx`]: client-side cephx on the `rados` crate's primitives;
 //! - [`handshake`]: the sans-IO client handshake state machine;
 //! - [`conf`]: `ceph.conf` and keyring lookup for `mgr.<id>`;
 //! - [`session`]: [`MonSession`], the tokio task that keeps us logged in, beaconing and
-//!   subscribed, hunting through the mons on failure.
+//!   subscribed (maps, config, the `mgr/` config-keys), sending mon commands, hunting
+//!   through the mons on failure.
 //!
 //! Everything but `session` is sans-IO and tested from bytes (including the captures of a
 //! real 16.2.15 cluster in `tests/`).
@@ -39,4 +40,7 @@ pub use error::{CephxError, ConfError, DecodeError, FrameError, HandshakeError};
 pub use messages::mgr_beacon::{MMgrBeacon, MonCommand, PACIFIC_FEATURES_ALL};
 pub use messages::mgr_map::{MgrMap, ModuleInfo, ModuleOption, StandbyInfo};
 pub use messages::mon::MonMapInfo;
-pub use session::{BeaconContent, MonSession, MonSessionConfig, SessionStatus};
+pub use session::{
+    BeaconContent, MonCommandReply, MonCommander, MonSession, MonSessionConfig, SessionError,
+    SessionStatus,
+};

@@ -9,6 +9,15 @@
 //! Beacons follow `MgrStandby::send_beacon`: `available` (and our server address and
 //! services) only once the MgrMap names us active and the caller says it can serve; the
 //! command descriptions only while the map does not yet show us available.
+//!
+//! Mon commands (MMonCommand/Ack) go through a bounded channel into the session task,
+//! which numbers them (tid), sends them once the MonMap gives it the fsid, resends every
+//! unanswered one after a reconnect (as `MonClient::_resend_mon_commands` does) and
+//! matches acks by tid. The caller bounds the wait; an abandoned command is forgotten.
+//!
+//! The session also subscribes to `kv:mgr/` (as an active Pacific mgr does) and mirrors
+//! the config-key store under `mgr/` from MKVData (a full dump per session, then
+//! incrementals).
 
 use crate::addr::{EntityAddr, EntityName, ENTITY_MGR};
 use crate::cephx::{CephxKey, ServiceTicket, MGR_WANT_KEYS};
@@ -17,18 +26,20 @@ use crate::error::HandshakeError;
 use crate::frame::{decode_frame, Tag};
 use crate::handshake::{ClientHandshake, Established, HandshakeParams};
 use crate::message::{types, Message};
+use crate::messages::kv::MKVData;
 use crate::messages::mgr_beacon::{MMgrBeacon, MonCommand, PACIFIC_FEATURES_ALL};
 use crate::messages::mgr_map::{MgrMap, ModuleInfo};
 use crate::messages::mon::{
     decode_config, decode_mon_map, MMonSubscribe, MonMapInfo, SubscribeItem,
 };
+use crate::messages::mon_command::{MMonCommand, MMonCommandAck};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// What the caller wants the beacon to say; the session adds gid, name and fsid.
@@ -76,6 +87,8 @@ pub struct MonSessionConfig {
     pub connect_timeout: Duration,
     /// Our address nonce.
     pub nonce: u32,
+    /// How long [`MonSession::command`] waits for the mons' answer (resends included).
+    pub command_timeout: Duration,
 }
 
 impl MonSessionConfig {
@@ -90,7 +103,79 @@ impl MonSessionConfig {
             keepalive_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(3),
             nonce: rand::random::<u32>() | 1,
+            command_timeout: Duration::from_secs(60),
         }
+    }
+}
+
+/// The prefix of the config-key store the session mirrors (`kv:mgr/`).
+pub const KV_PREFIX: &str = "mgr/";
+
+/// How many commands may wait to enter the session task.
+const COMMAND_QUEUE: usize = 256;
+
+/// The mons' answer to a command: Ceph's `(r, rs, outbl)`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MonCommandReply {
+    /// 0 or a negative errno.
+    pub rc: i32,
+    /// The status text (`rs`).
+    pub outs: String,
+    /// The output (the ack's data segment).
+    pub outb: Vec<u8>,
+}
+
+/// Why a mon command got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    #[error("the mon session has stopped")]
+    Stopped,
+    #[error("no answer from the mons within {0:?}")]
+    Timeout(Duration),
+}
+
+struct CommandRequest {
+    cmd: Vec<String>,
+    inbuf: Vec<u8>,
+    reply: oneshot::Sender<MonCommandReply>,
+}
+
+/// A command the mons have not answered yet.
+struct PendingCommand {
+    cmd: Vec<String>,
+    inbuf: Vec<u8>,
+    reply: oneshot::Sender<MonCommandReply>,
+    /// Sent on the current connection.
+    sent: bool,
+}
+
+/// A cheap, cloneable handle that sends mon commands through a [`MonSession`].
+#[derive(Clone)]
+pub struct MonCommander {
+    tx: mpsc::Sender<CommandRequest>,
+    timeout: Duration,
+}
+
+impl MonCommander {
+    /// Sends `cmd` (normally one JSON object) with `inbuf` to the mons and waits for the
+    /// answer, across reconnects, up to the session's `command_timeout`.
+    pub async fn command(
+        &self,
+        cmd: Vec<String>,
+        inbuf: Vec<u8>,
+    ) -> Result<MonCommandReply, SessionError> {
+        let (reply, rx) = oneshot::channel();
+        let run = async {
+            self.tx
+                .send(CommandRequest { cmd, inbuf, reply })
+                .await
+                .map_err(|_| SessionError::Stopped)?;
+            rx.await.map_err(|_| SessionError::Stopped)
+        };
+        tokio::time::timeout(self.timeout, run)
+            .await
+            .map_err(|_| SessionError::Timeout(self.timeout))?
     }
 }
 
@@ -99,7 +184,9 @@ pub struct MonSession {
     mgr_map: watch::Receiver<Option<Arc<MgrMap>>>,
     mon_map: watch::Receiver<Option<Arc<MonMapInfo>>>,
     config: watch::Receiver<Arc<BTreeMap<String, String>>>,
+    kv: watch::Receiver<Arc<BTreeMap<String, Vec<u8>>>>,
     status: watch::Receiver<SessionStatus>,
+    commander: MonCommander,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -111,7 +198,13 @@ impl MonSession {
         let (mon_tx, mon_map) = watch::channel(None);
         let (cfg_tx, config) = watch::channel(Arc::new(BTreeMap::new()));
         let (status_tx, status) = watch::channel(SessionStatus::default());
+        let (kv_tx, kv) = watch::channel(Arc::new(BTreeMap::new()));
+        let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (stop, stop_rx) = watch::channel(false);
+        let commander = MonCommander {
+            tx: cmd_tx,
+            timeout: cfg.command_timeout,
+        };
         let driver = Driver {
             cfg,
             beacon,
@@ -120,6 +213,12 @@ impl MonSession {
             mon_tx,
             cfg_tx,
             status_tx,
+            kv_tx,
+            kv: BTreeMap::new(),
+            cmd_rx,
+            cmd_closed: false,
+            pending: BTreeMap::new(),
+            last_tid: 0,
             global_id: 0,
             old_auth: None,
             global_seq: 0,
@@ -131,10 +230,32 @@ impl MonSession {
             mgr_map,
             mon_map,
             config,
+            kv,
             status,
+            commander,
             stop,
             task,
         }
+    }
+
+    /// Sends a command to the mons and waits for their answer (see [`MonCommander`]).
+    pub async fn command(
+        &self,
+        cmd: Vec<String>,
+        inbuf: Vec<u8>,
+    ) -> Result<MonCommandReply, SessionError> {
+        self.commander.command(cmd, inbuf).await
+    }
+
+    /// A handle for sending commands from other tasks.
+    pub fn commander(&self) -> MonCommander {
+        self.commander.clone()
+    }
+
+    /// The mons' config-key store under `mgr/` (full keys), kept current by the `kv:mgr/`
+    /// subscription. Empty until the first MKVData.
+    pub fn kv(&self) -> watch::Receiver<Arc<BTreeMap<String, Vec<u8>>>> {
+        self.kv.clone()
     }
 
     /// The latest MgrMap (`None` until the first arrives).
@@ -176,6 +297,14 @@ struct Driver {
     mon_tx: watch::Sender<Option<Arc<MonMapInfo>>>,
     cfg_tx: watch::Sender<Arc<BTreeMap<String, String>>>,
     status_tx: watch::Sender<SessionStatus>,
+    kv_tx: watch::Sender<Arc<BTreeMap<String, Vec<u8>>>>,
+    kv: BTreeMap<String, Vec<u8>>,
+    cmd_rx: mpsc::Receiver<CommandRequest>,
+    /// Every [`MonCommander`] is gone.
+    cmd_closed: bool,
+    /// Unanswered commands by tid.
+    pending: BTreeMap<u64, PendingCommand>,
+    last_tid: u64,
     global_id: u64,
     old_auth: Option<ServiceTicket>,
     global_seq: u64,
@@ -372,6 +501,12 @@ impl Driver {
                     start: next(self.mon_epoch),
                     flags: 0,
                 },
+                // From 0: a full dump on every session, so nothing missed while away.
+                SubscribeItem {
+                    what: format!("kv:{KV_PREFIX}"),
+                    start: 0,
+                    flags: 0,
+                },
             ],
             hostname: self.cfg.hostname.clone(),
         }
@@ -381,6 +516,11 @@ impl Driver {
     /// The ready session: maps in, beacons and keepalives out.
     async fn serve(&mut self, conn: &mut Ready) -> Result<(), String> {
         conn.send(self.subscribe()).await?;
+        // A new connection: whatever was sent on the old one goes again.
+        for p in self.pending.values_mut() {
+            p.sent = false;
+        }
+        self.flush_commands(conn).await?;
         let mut tick = tokio::time::interval(self.cfg.tick_period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_rx = Instant::now();
@@ -401,10 +541,23 @@ impl Driver {
                             if self.drain_frames(conn).await? {
                                 self.send_beacon(conn).await?;
                             }
+                            // The MonMap (our fsid) may just have arrived.
+                            self.flush_commands(conn).await?;
                         }
                     }
                 }
+                req = self.cmd_rx.recv(), if !self.cmd_closed => {
+                    match req {
+                        Some(req) => {
+                            self.queue_command(req);
+                            self.flush_commands(conn).await?;
+                        }
+                        None => self.cmd_closed = true,
+                    }
+                }
                 _ = tick.tick() => {
+                    // Commands whose caller gave up are not resent.
+                    self.pending.retain(|_, p| !p.reply.is_closed());
                     self.send_beacon(conn).await?;
                     let now = Instant::now();
                     if now.duration_since(last_rx) >= self.cfg.keepalive_timeout {
@@ -424,6 +577,47 @@ impl Driver {
                 _ = stopped(&mut stop) => return Ok(()),
             }
         }
+    }
+
+    fn queue_command(&mut self, req: CommandRequest) {
+        self.last_tid += 1;
+        self.pending.insert(
+            self.last_tid,
+            PendingCommand {
+                cmd: req.cmd,
+                inbuf: req.inbuf,
+                reply: req.reply,
+                sent: false,
+            },
+        );
+    }
+
+    /// Sends every pending command not yet sent on this connection (once the MonMap has
+    /// told us the fsid, which the mon checks).
+    async fn flush_commands(&mut self, conn: &mut Ready) -> Result<(), String> {
+        let Some(fsid) = self.mon_tx.borrow().as_ref().map(|m| m.fsid) else {
+            return Ok(());
+        };
+        let mut out = Vec::new();
+        for (tid, p) in self.pending.iter_mut().filter(|(_, p)| !p.sent) {
+            if p.reply.is_closed() {
+                continue;
+            }
+            p.sent = true;
+            tracing::debug!(tid, cmd = ?p.cmd, "mon command");
+            out.push(
+                MMonCommand {
+                    fsid,
+                    cmd: p.cmd.clone(),
+                    inbuf: p.inbuf.clone(),
+                }
+                .to_message(*tid),
+            );
+        }
+        for m in out {
+            conn.send(m).await?;
+        }
+        Ok(())
     }
 
     /// Handles every complete frame in the input buffer; true when a beacon should go out
@@ -500,6 +694,34 @@ impl Driver {
                     return announce || (active && !was_active);
                 }
                 Err(e) => tracing::warn!("undecodable MgrMap: {e}"),
+            },
+            types::MON_COMMAND_ACK => match MMonCommandAck::decode(m) {
+                Ok(ack) => match self.pending.remove(&ack.tid) {
+                    Some(p) => {
+                        tracing::debug!(tid = ack.tid, rc = ack.r, "mon command answered");
+                        let _ = p.reply.send(MonCommandReply {
+                            rc: ack.r,
+                            outs: ack.rs,
+                            outb: ack.outbl,
+                        });
+                    }
+                    None => tracing::debug!(tid = ack.tid, "an answer to no pending command"),
+                },
+                Err(e) => tracing::warn!("undecodable MMonCommandAck: {e}"),
+            },
+            types::KV_DATA => match MKVData::decode_front(&m.front) {
+                Ok(kv) if kv.prefix == KV_PREFIX => {
+                    tracing::debug!(
+                        version = kv.version,
+                        incremental = kv.incremental,
+                        keys = kv.data.len(),
+                        "kv data"
+                    );
+                    kv.apply(&mut self.kv);
+                    let _ = self.kv_tx.send(Arc::new(self.kv.clone()));
+                }
+                Ok(kv) => tracing::debug!(prefix = %kv.prefix, "kv data for another prefix"),
+                Err(e) => tracing::warn!("undecodable MKVData: {e}"),
             },
             types::CONFIG => match decode_config(&m.front) {
                 Ok(c) => {

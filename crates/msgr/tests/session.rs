@@ -11,7 +11,9 @@ use rmgr_msgr::control::{Control, ServerIdent, AUTH_NONE, CON_MODE_CRC, IDENT_FL
 use rmgr_msgr::denc::Reader;
 use rmgr_msgr::frame::{decode_banner, decode_frame, Banner, Frame, Tag};
 use rmgr_msgr::message::{types, Message};
+use rmgr_msgr::messages::kv::MKVData;
 use rmgr_msgr::messages::mon::MMonSubscribe;
+use rmgr_msgr::messages::mon_command::{MMonCommand, MMonCommandAck};
 use rmgr_msgr::{
     BeaconContent, MMgrBeacon, MgrMap, ModuleInfo, MonCommand, MonSession, MonSessionConfig,
     PACIFIC_FEATURES_ALL,
@@ -154,6 +156,21 @@ impl FakeMon {
         (m, asked)
     }
 
+    async fn send_message(&mut self, mut m: Message) {
+        self.out_seq += 1;
+        m.header.seq = self.out_seq;
+        self.send(&m.to_wire()).await;
+    }
+
+    async fn mon_command(&mut self) -> (u64, MMonCommand) {
+        loop {
+            let m = self.message().await;
+            if m.ty() == types::MON_COMMAND {
+                return (m.header.tid, MMonCommand::decode(&m).unwrap());
+            }
+        }
+    }
+
     async fn beacon(&mut self) -> MMgrBeacon {
         loop {
             let m = self.message().await;
@@ -254,7 +271,7 @@ async fn beacons_follow_the_mgrmap_and_the_gid_survives_a_reconnect() {
     assert_eq!(sub.ty(), types::MON_SUBSCRIBE);
     let sub = MMonSubscribe::decode_front(&sub.front, sub.header.version).unwrap();
     let what: Vec<&str> = sub.what.iter().map(|i| i.what.as_str()).collect();
-    assert_eq!(what, ["config", "mgrmap", "monmap"]);
+    assert_eq!(what, ["config", "kv:mgr/", "mgrmap", "monmap"]);
 
     mon.send_msg(types::MON_MAP, mon_map_at(listener.local_addr().unwrap()))
         .await;
@@ -310,5 +327,122 @@ async fn beacons_follow_the_mgrmap_and_the_gid_survives_a_reconnect() {
     let b = mon.beacon().await;
     assert!(b.available, "still active in the map it holds");
     assert_eq!(session.status().borrow().sessions, 2);
+    session.stop().await;
+}
+
+fn fsid_of_capture() -> [u8; 16] {
+    rmgr_msgr::messages::mon::decode_mon_map(&captured_mon_map())
+        .unwrap()
+        .fsid
+}
+
+#[tokio::test]
+async fn mon_commands_are_resent_after_a_reconnect_and_matched_by_tid() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut cfg = MonSessionConfig::new("x", vec![listener.local_addr().unwrap()], None);
+    cfg.tick_period = Duration::from_millis(100);
+    let (_tx, rx) = watch::channel(BeaconContent::default());
+    let session = MonSession::start(cfg, rx);
+    let (mut mon, _) = FakeMon::accept(&listener).await;
+    mon.message().await; // MMonSubscribe
+
+    // Asked before the MonMap: it waits for the fsid.
+    let commander = session.commander();
+    let call = tokio::spawn(async move {
+        commander
+            .command(vec![r#"{"prefix": "mon stat"}"#.into()], b"in".to_vec())
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    mon.send_msg(types::MON_MAP, mon_map_at(listener.local_addr().unwrap()))
+        .await;
+    let (tid, cmd) = mon.mon_command().await;
+    assert!(tid > 0);
+    assert_eq!(cmd.fsid, fsid_of_capture());
+    assert_eq!(cmd.cmd, vec![r#"{"prefix": "mon stat"}"#.to_string()]);
+    assert_eq!(cmd.inbuf, b"in");
+
+    // The mon goes away before answering: the command goes again, same tid.
+    drop(mon);
+    let (mut mon, _) = FakeMon::accept(&listener).await;
+    let (tid2, cmd2) = mon.mon_command().await;
+    assert_eq!((tid2, &cmd2), (tid, &cmd));
+    // An answer to an unknown tid is ignored; the right one completes the call.
+    for (t, r) in [(tid + 100, -1), (tid, 0)] {
+        mon.send_message(
+            MMonCommandAck {
+                tid: t,
+                r,
+                rs: "e1: 1 mons".into(),
+                cmd: cmd.cmd.clone(),
+                outbl: b"out".to_vec(),
+            }
+            .to_message(),
+        )
+        .await;
+    }
+    let reply = tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(reply.rc, 0);
+    assert_eq!(reply.outs, "e1: 1 mons");
+    assert_eq!(reply.outb, b"out");
+
+    // The KV mirror: a full dump, then an incremental.
+    let mut kv = session.kv();
+    let mut full = MKVData {
+        version: 5,
+        prefix: "mgr/".into(),
+        incremental: false,
+        ..MKVData::default()
+    };
+    full.data.insert("mgr/a/k".into(), Some(b"1".to_vec()));
+    full.data.insert("mgr/b/k".into(), Some(b"2".to_vec()));
+    mon.send_message(full.to_message()).await;
+    let mut inc = MKVData {
+        version: 6,
+        prefix: "mgr/".into(),
+        incremental: true,
+        ..MKVData::default()
+    };
+    inc.data.insert("mgr/a/k".into(), None);
+    inc.data.insert("mgr/c/k".into(), Some(b"3".to_vec()));
+    mon.send_message(inc.to_message()).await;
+    let got = tokio::time::timeout(
+        Duration::from_secs(10),
+        kv.wait_for(|m| m.contains_key("mgr/c/k")),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .clone();
+    assert_eq!(
+        got.iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect::<Vec<_>>(),
+        [("mgr/b/k", &b"2"[..]), ("mgr/c/k", &b"3"[..])]
+    );
+    session.stop().await;
+}
+
+#[tokio::test]
+async fn an_unanswered_mon_command_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut cfg = MonSessionConfig::new("x", vec![listener.local_addr().unwrap()], None);
+    cfg.command_timeout = Duration::from_millis(300);
+    let (_tx, rx) = watch::channel(BeaconContent::default());
+    let session = MonSession::start(cfg, rx);
+    let (mut mon, _) = FakeMon::accept(&listener).await;
+    mon.message().await;
+    mon.send_msg(types::MON_MAP, mon_map_at(listener.local_addr().unwrap()))
+        .await;
+    let r = session.command(vec!["{}".into()], Vec::new()).await;
+    assert_eq!(
+        r,
+        Err(rmgr_msgr::SessionError::Timeout(Duration::from_millis(300)))
+    );
+    drop(mon);
     session.stop().await;
 }

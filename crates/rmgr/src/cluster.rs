@@ -5,16 +5,20 @@
 //! strings) and MGR-routed commands in the beacon, and applies the MgrMap's enabled-module
 //! set to the core while this manager is the active one.
 //!
+//! Modules reach the mons: the core gets a [`MonLink`] over the session's mon commands
+//! (`mon_command()`, `send_command('mon', …)`, KV writes as `config-key set/del`), and the
+//! session's `kv:mgr/` mirror is applied to the core's KV store, which serves reads.
+//!
 //! Not yet here (issue 4): the msgr2 server that answers MMgrCommand/MCommand/MMgrOpen —
-//! until it exists the advertised address accepts connections and closes them — config
-//! and KV in the mons, and standby/failover behaviour.
+//! until it exists the advertised address accepts connections and closes them — and
+//! standby/failover behaviour.
 
 use anyhow::Context;
 use rmgr_cmdparse::{flags, CommandDesc, SigItem};
-use rmgr_core::{AvailableModule, Core};
+use rmgr_core::{AvailableModule, BoxFuture, CommandReply, Core, MonLink};
 use rmgr_msgr::{
-    BeaconContent, CephConf, EntityAddr, MgrMap, ModuleInfo, ModuleOption, MonCommand, MonSession,
-    MonSessionConfig,
+    BeaconContent, CephConf, EntityAddr, MgrMap, ModuleInfo, ModuleOption, MonCommand,
+    MonCommander, MonSession, MonSessionConfig, SessionError,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
@@ -77,6 +81,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
     let (beacon_tx, beacon_rx) = watch::channel(initial);
     let tick = cfg.tick_period;
     let session = MonSession::start(cfg, beacon_rx);
+    core.set_mon_link(Arc::new(SessionLink(session.commander())));
 
     let mut tasks = vec![tokio::spawn(placeholder_server(listener))];
     // The beacon follows the core (services, module list).
@@ -99,6 +104,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         })
     });
     tasks.push(tokio::spawn(follow_config(core.clone(), session.config())));
+    tasks.push(tokio::spawn(follow_kv(core.clone(), session.kv())));
     tasks.push(tokio::spawn(follow_mgr_map(
         core.clone(),
         session.mgr_map(),
@@ -118,6 +124,37 @@ async fn follow_config(
         if cfg.changed().await.is_err() {
             return;
         }
+    }
+}
+
+/// The core's [`MonLink`]: commands through the mon session.
+struct SessionLink(MonCommander);
+
+impl MonLink for SessionLink {
+    fn command(&self, cmd_json: String, inbuf: Vec<u8>) -> BoxFuture<CommandReply> {
+        let commander = self.0.clone();
+        Box::pin(async move {
+            match commander.command(vec![cmd_json], inbuf).await {
+                Ok(r) => CommandReply {
+                    rc: r.rc,
+                    outb: r.outb,
+                    outs: r.outs,
+                },
+                Err(e @ SessionError::Timeout(_)) => {
+                    CommandReply::err(rmgr_core::errno::ETIMEDOUT, e.to_string())
+                }
+                Err(e) => CommandReply::err(rmgr_core::errno::EIO, e.to_string()),
+            }
+        })
+    }
+}
+
+/// The mons' `mgr/` config-key store becomes the core's (module `get_store`). The empty
+/// map the session starts with is not applied: the first MKVData is a full dump.
+async fn follow_kv(core: Core, mut kv: watch::Receiver<Arc<BTreeMap<String, Vec<u8>>>>) {
+    while kv.changed().await.is_ok() {
+        let current = kv.borrow_and_update().clone();
+        core.apply_mon_kv(&current);
     }
 }
 

@@ -307,3 +307,93 @@ fn rmgr_joins_a_cluster_with_auth_none() {
     drop(daemon);
     drop(lab);
 }
+
+/// Modules reach the mons: `mon_command()` is answered by the mon, `set_store` lands in
+/// the mons' config-key store before it returns, and an external `ceph config-key set`
+/// under `mgr/<module>/` reaches the module's `get_store` (the `kv:mgr/` mirror).
+#[test]
+fn modules_reach_the_mons_for_commands_and_their_kv_store() {
+    let lab = Lab::start("cephx");
+    let conf = lab.conf();
+    // Only the test module, so discovery is quick.
+    let mods = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        common::test_modules().join("monlink"),
+        mods.path().join("monlink"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let daemon = Daemon::start(&[
+        "--conf",
+        conf.to_str().unwrap(),
+        "--id",
+        "x",
+        "--module-path",
+        mods.path().to_str().unwrap(),
+    ]);
+    // A key the mons hold before the module starts comes with the first (full) dump.
+    let (rc, _, err) = lab.ceph(&["config-key", "set", "mgr/monlink/early", "before"]);
+    assert_eq!(rc, 0, "{err}");
+    wait_for(30, "rmgr to be active and available", || {
+        let d = lab.mgr_dump();
+        d["active_name"] == "x" && d["available"] == true
+    });
+    let (rc, _, err) = lab.ceph(&["mgr", "module", "enable", "monlink"]);
+    assert_eq!(rc, 0, "enable monlink: {err}");
+    let mut out = String::new();
+    wait_for(20, "monlink to answer mon_stat", || {
+        out = daemon.rmgr(&["monlink", "mon_stat"]).stdout;
+        out.contains("rc=")
+    });
+    // The mon's own answer (`e1: 1 mons at {a=...}`), which standalone rmgr cannot give.
+    assert!(out.contains("rc=0"), "{out}");
+    assert!(out.contains("e1: 1 mons at"), "{out}");
+    let out = daemon.rmgr(&["monlink", "unknown"]).stdout;
+    assert!(out.contains("rc=-22"), "{out}");
+    assert!(out.contains("outs=command not known"), "{out}");
+
+    assert!(
+        daemon
+            .rmgr(&["monlink", "get", "early"])
+            .stdout
+            .contains("value=before"),
+        "the full KV dump did not reach the module"
+    );
+
+    // set_store → the mons, before it returns.
+    let r = daemon.rmgr(&["monlink", "set", "k1", "hello-mons"]);
+    assert!(r.stdout.contains("stored"), "{} {}", r.stdout, r.stderr);
+    let (rc, outb, err) = lab.ceph(&["config-key", "get", "mgr/monlink/k1"]);
+    assert_eq!(rc, 0, "{err}");
+    assert_eq!(outb.trim(), "hello-mons");
+    assert!(daemon
+        .rmgr(&["monlink", "get", "k1"])
+        .stdout
+        .contains("value=hello-mons"));
+    // set_store(None) deletes on the mons.
+    let r = daemon.rmgr(&["monlink", "set", "k1"]);
+    assert!(r.stdout.contains("stored"), "{} {}", r.stdout, r.stderr);
+    let (rc, _, _) = lab.ceph(&["config-key", "get", "mgr/monlink/k1"]);
+    assert_eq!(rc, 2, "mgr/monlink/k1 is still on the mons");
+
+    // An external write reaches get_store (incremental MKVData).
+    let (rc, _, err) = lab.ceph(&["config-key", "set", "mgr/monlink/ext", "from-cli"]);
+    assert_eq!(rc, 0, "{err}");
+    wait_for(15, "the external key to reach the module", || {
+        daemon
+            .rmgr(&["monlink", "get", "ext"])
+            .stdout
+            .contains("value=from-cli")
+    });
+    let (rc, _, err) = lab.ceph(&["config-key", "rm", "mgr/monlink/ext"]);
+    assert_eq!(rc, 0, "{err}");
+    wait_for(15, "the external removal to reach the module", || {
+        daemon
+            .rmgr(&["monlink", "get", "ext"])
+            .stdout
+            .contains("value=None")
+    });
+    eprintln!("monlink checks done {:?} after start", started.elapsed());
+    drop(daemon);
+    drop(lab);
+}

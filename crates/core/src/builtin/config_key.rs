@@ -25,7 +25,12 @@ pub(super) fn get(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandRepl
     }
 }
 
-pub(super) fn set(core: &Core, cmd: &CmdMap, inbuf: &[u8]) -> Result<CommandReply, CommandReply> {
+/// On a cluster the write goes to the mons first (`Shared::kv_write_through`).
+pub(super) async fn set(
+    core: &Core,
+    cmd: &CmdMap,
+    inbuf: &[u8],
+) -> Result<CommandReply, CommandReply> {
     let key = require_str(cmd, "key")?;
     let val: Vec<u8> = match arg_str(cmd, "val")? {
         Some(v) => v.as_bytes().to_vec(),
@@ -37,13 +42,13 @@ pub(super) fn set(core: &Core, cmd: &CmdMap, inbuf: &[u8]) -> Result<CommandRepl
             format!("error: entry size limited to {MAX_ENTRY_SIZE} bytes. Use 'mon config key max entry size' to manually adjust"),
         ));
     }
-    core.shared().kv_write(key, Some(&val)).map_err(store_err)?;
+    core.shared().kv_write_through(key, Some(&val)).await?;
     Ok(CommandReply::ok_status(format!("set {key}")))
 }
 
-pub(super) fn rm(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandReply> {
+pub(super) async fn rm(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandReply> {
     let key = require_str(cmd, "key")?;
-    if core.shared().kv_write(key, None).map_err(store_err)? {
+    if core.shared().kv_write_through(key, None).await? {
         Ok(CommandReply::ok_status("key deleted"))
     } else {
         Ok(CommandReply::ok_status(format!("no such key '{key}'")))

@@ -184,7 +184,7 @@ pub(crate) async fn handle(
         }
         "set_store" => {
             let value = args.get("value").and_then(Value::as_str);
-            match ctx.set_store(s(&args, "key"), value) {
+            match ctx.set_store_async(s(&args, "key"), value).await {
                 Ok(()) => CallResult::ok(Value::Null),
                 Err(e) => {
                     ctx.log_line(&format!("set_store failed: {e}"));
