@@ -82,6 +82,16 @@ impl ConfigDb {
         changed
     }
 
+    /// One value written through the mons, before they push the normalised form.
+    pub(crate) fn set_mon_one(&self, name: &str, value: Option<&str>) {
+        if let Ok(mut m) = self.mon.write() {
+            match value {
+                Some(v) => m.insert(name.to_string(), v.to_string()),
+                None => m.remove(name),
+            };
+        }
+    }
+
     /// Names the mons set for this daemon.
     pub(crate) fn mon_names(&self) -> Vec<String> {
         self.mon

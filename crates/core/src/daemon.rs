@@ -189,6 +189,22 @@ impl Shared {
         name: &str,
         value: Option<&str>,
     ) -> Result<(), String> {
+        if let Some(l) = self.mon_link() {
+            // On a cluster the mons' config database is the truth: they validate (with
+            // the texts we reproduce standalone) and push the normalised value back in
+            // MConfig; like Pacific, our view takes the raw value at once meanwhile.
+            let cmd = match value {
+                Some(v) => serde_json::json!({"prefix": "config set", "who": who, "name": name, "value": v}),
+                None => serde_json::json!({"prefix": "config rm", "who": who, "name": name}),
+            };
+            let reply = crate::mon_link::block_on(&l.rt, l.link.command(cmd.to_string(), Vec::new()))?;
+            if reply.rc < 0 {
+                return Err(reply.outs);
+            }
+            self.config.set_mon_one(name, value);
+            self.after_config_change(name);
+            return Ok(());
+        }
         match value {
             Some(v) => {
                 let (norm, _) = self.validate_config(name, v)?;

@@ -393,6 +393,18 @@ fn modules_reach_the_mons_for_commands_and_their_kv_store() {
             .stdout
             .contains("value=None")
     });
+    // Module options live in the mons' config database: a module's set_module_option
+    // goes there (the mon validates it), and the value comes back typed.
+    let r = daemon.rmgr(&["monlink", "setopt", "7"]);
+    assert_eq!((r.code, r.stdout.trim()), (0, "7"), "{}", r.stderr);
+    let (rc, out, err) = lab.ceph(&["config", "get", "mgr", "mgr/monlink/level"]);
+    assert_eq!((rc, out.trim()), (0, "7"), "{err}");
+    // A value the mon refuses changes nothing, and (as in Pacific) raises nothing.
+    let r = daemon.rmgr(&["monlink", "setopt", "11"]);
+    assert_eq!((r.code, r.stdout.trim()), (0, "7"), "{}", r.stderr);
+    assert!(daemon.log().contains("Value '11' exceeds maximum 10"), "the mon's refusal is logged");
+    let (rc, out, _) = lab.ceph(&["config", "get", "mgr", "mgr/monlink/level"]);
+    assert_eq!((rc, out.trim()), (0, "7"));
     eprintln!("monlink checks done {:?} after start", started.elapsed());
     drop(daemon);
     drop(lab);

@@ -2,11 +2,23 @@
 
 from typing import Optional
 
-from mgr_module import CLIReadCommand, CLIWriteCommand, HandleCommandResult, MgrModule
+from mgr_module import CLIReadCommand, CLIWriteCommand, HandleCommandResult, MgrModule, Option
 
 
 class MonLink(MgrModule):
     NOTIFY_TYPES = []
+    MODULE_OPTIONS = [Option(name='level', type='int', default=5, min=1, max=10)]
+
+    @CLIWriteCommand('monlink setopt')
+    def setopt(self, val: str) -> HandleCommandResult:
+        """set_module_option('level', val); then read it back"""
+        self.set_module_option('level', val)
+        return HandleCommandResult(stdout=str(self.get_module_option('level')))
+
+    @CLIReadCommand('monlink getopt')
+    def getopt(self) -> HandleCommandResult:
+        """get_module_option('level')"""
+        return HandleCommandResult(stdout=str(self.get_module_option('level')))
 
     @CLIReadCommand('monlink mon_stat')
     def mon_stat(self) -> HandleCommandResult:
