@@ -178,6 +178,11 @@ impl MgrServer {
         }
     }
 
+    /// A handle that can update the gid and secrets from another task.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle { shared: self.shared.clone() }
+    }
+
     /// Connections being served right now.
     pub fn connections(&self) -> usize {
         self.shared.cfg.max_connections.max(1) - self.shared.conns.available_permits()
@@ -187,6 +192,24 @@ impl MgrServer {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// Updates a running [`MgrServer`]'s identity and secrets (cheap to clone).
+#[derive(Clone)]
+pub struct ServerHandle {
+    shared: Arc<Shared>,
+}
+
+impl ServerHandle {
+    pub fn set_global_id(&self, gid: u64) {
+        self.shared.gid.store(gid, Ordering::Relaxed);
+    }
+
+    pub fn set_secrets(&self, secrets: ServiceSecrets) {
+        if let Ok(mut s) = self.shared.secrets.write() {
+            *s = Arc::new(secrets);
+        }
     }
 }
 

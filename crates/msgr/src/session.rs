@@ -186,6 +186,7 @@ pub struct MonSession {
     config: watch::Receiver<Arc<BTreeMap<String, String>>>,
     kv: watch::Receiver<Arc<BTreeMap<String, Vec<u8>>>>,
     status: watch::Receiver<SessionStatus>,
+    secrets: watch::Receiver<Option<Arc<crate::cephx_server::ServiceSecrets>>>,
     commander: MonCommander,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -205,7 +206,11 @@ impl MonSession {
             tx: cmd_tx,
             timeout: cfg.command_timeout,
         };
+        let (secrets_tx, secrets) = watch::channel(None);
         let driver = Driver {
+            secrets_tx,
+            rotating_asked: None,
+            cephx_session: false,
             cfg,
             beacon,
             stop: stop_rx,
@@ -232,6 +237,7 @@ impl MonSession {
             config,
             kv,
             status,
+            secrets,
             commander,
             stop,
             task,
@@ -276,6 +282,12 @@ impl MonSession {
         self.status.clone()
     }
 
+    /// With cephx: the keys that decrypt the tickets clients present to this manager (our
+    /// own key and the MGR service's rotating secrets, refreshed before they expire).
+    pub fn secrets(&self) -> watch::Receiver<Option<Arc<crate::cephx_server::ServiceSecrets>>> {
+        self.secrets.clone()
+    }
+
     /// Stops the task and waits for it.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
@@ -290,6 +302,12 @@ enum SessionEnd {
 }
 
 struct Driver {
+    /// The MGR service's rotating secrets (cephx), for the msgr2 server.
+    secrets_tx: watch::Sender<Option<Arc<crate::cephx_server::ServiceSecrets>>>,
+    /// When we last asked the mon for them.
+    rotating_asked: Option<Instant>,
+    /// The current session authenticated with cephx.
+    cephx_session: bool,
     cfg: MonSessionConfig,
     beacon: watch::Receiver<BeaconContent>,
     stop: watch::Receiver<bool>,
@@ -460,6 +478,8 @@ impl Driver {
             "none"
         };
         tracing::info!(mon = %addr, global_id = self.global_id, auth, "mon session established");
+        self.cephx_session = est.auth_method == AUTH_CEPHX;
+        self.rotating_asked = None;
         self.status_tx.send_modify(|s| {
             s.global_id = est.global_id;
             s.mon = Some(addr);
@@ -521,6 +541,7 @@ impl Driver {
             p.sent = false;
         }
         self.flush_commands(conn).await?;
+        self.ask_rotating(conn).await?;
         let mut tick = tokio::time::interval(self.cfg.tick_period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_rx = Instant::now();
@@ -559,6 +580,7 @@ impl Driver {
                     // Commands whose caller gave up are not resent.
                     self.pending.retain(|_, p| !p.reply.is_closed());
                     self.send_beacon(conn).await?;
+                    self.ask_rotating(conn).await?;
                     let now = Instant::now();
                     if now.duration_since(last_rx) >= self.cfg.keepalive_timeout {
                         return Err(format!("no reply from the mon for {:?}", self.cfg.keepalive_timeout));
@@ -576,6 +598,52 @@ impl Driver {
                 }
                 _ = stopped(&mut stop) => return Ok(()),
             }
+        }
+    }
+
+    /// With cephx, fetches the MGR service's rotating secrets (which verify the tickets
+    /// clients present to our msgr2 server) at login and again before the oldest expires,
+    /// like MonClient's `_check_auth_rotating`. At most one request per 10 s.
+    async fn ask_rotating(&mut self, conn: &mut Ready) -> Result<(), String> {
+        if !self.cephx_session || self.cfg.key.is_none() {
+            return Ok(());
+        }
+        if self.rotating_asked.is_some_and(|t| t.elapsed() < Duration::from_secs(10)) {
+            return Ok(());
+        }
+        let due = match self.secrets_tx.borrow().as_ref().and_then(|s| s.refresh_at()) {
+            None => true,
+            Some(at) => std::time::SystemTime::now() + Duration::from_secs(30) >= at,
+        };
+        if !due {
+            return Ok(());
+        }
+        self.rotating_asked = Some(Instant::now());
+        conn.send(crate::cephx_server::rotating_request(self.mon_epoch)).await
+    }
+
+    fn on_rotating_reply(&mut self, front: &[u8]) {
+        let Some(key) = self.cfg.key.clone() else { return };
+        let (rc, bl) = match crate::cephx_server::decode_auth_reply(front) {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!("undecodable rotating-key reply: {e}");
+                return;
+            }
+        };
+        if rc != 0 {
+            tracing::error!(rc, "the mon refused our rotating keys (check mgr.{} caps)", self.cfg.id);
+            return;
+        }
+        match crate::cephx_server::decode_rotating_reply(&key, &bl) {
+            Ok(mut newer) => {
+                newer.own_key = Some(key);
+                let mut all = self.secrets_tx.borrow().as_deref().cloned().unwrap_or_default();
+                all.merge(newer);
+                tracing::info!(secrets = all.rotating.len(), "rotating secrets for the mgr service");
+                let _ = self.secrets_tx.send(Some(Arc::new(all)));
+            }
+            Err(e) => tracing::error!("cannot decrypt our rotating keys: {e}"),
         }
     }
 
@@ -656,6 +724,9 @@ impl Driver {
     /// Applies one message from the mon; true when we just became active.
     fn handle_message(&mut self, m: &Message) -> bool {
         match m.ty() {
+            types::AUTH_REPLY if crate::cephx_server::is_rotating_reply(&m.front) => {
+                self.on_rotating_reply(&m.front);
+            }
             types::MON_MAP => match decode_mon_map(&m.front) {
                 Ok(map) => {
                     tracing::debug!(epoch = map.epoch, mons = map.mons.len(), "monmap");

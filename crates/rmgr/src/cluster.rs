@@ -9,9 +9,12 @@
 //! (`mon_command()`, `send_command('mon', …)`, KV writes as `config-key set/del`), and the
 //! session's `kv:mgr/` mirror is applied to the core's KV store, which serves reads.
 //!
-//! Not yet here (issue 4): the msgr2 server that answers MMgrCommand/MCommand/MMgrOpen —
-//! until it exists the advertised address accepts connections and closes them — and
-//! standby/failover behaviour.
+//! The advertised address is our msgr2 server (`rmgr_msgr::server`): the stock CLI's
+//! module commands (MMgrCommand) and `ceph tell mgr` (MCommand) reach the core there,
+//! checked against the client's mgr caps; with cephx the session keeps the MGR service's
+//! rotating secrets current for it.
+//!
+//! Not yet here (issue 4): standby/failover behaviour.
 
 use anyhow::Context;
 use rmgr_cmdparse::{flags, CommandDesc, SigItem};
@@ -35,6 +38,7 @@ const BIND_PORT_MAX: u16 = 7300;
 /// The running cluster backend.
 pub struct Cluster {
     session: MonSession,
+    server: rmgr_msgr::server::MgrServer,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -44,8 +48,85 @@ impl Cluster {
         for t in &self.tasks {
             t.abort();
         }
+        self.server.stop().await;
         self.session.stop().await;
     }
+}
+
+/// Pacific's reply when a client's mgr caps do not allow a command.
+const ACCESS_DENIED: &str =
+    "access denied: does your client key have mgr caps? See http://docs.ceph.com/en/latest/mgr/administrator/#client-authentication";
+
+/// The permissions (`r`, `w`, `x`) a client's mgr cap grants: `allow *`/`allow all`
+/// grant everything, `allow rw` grants r and w, profiles grant what their names say.
+fn granted(caps: &str) -> (bool, bool, bool) {
+    let (mut r, mut w, mut x) = (false, false, false);
+    for grant in caps.split([',', ';']) {
+        let words: Vec<&str> = grant.split_whitespace().collect();
+        let Some(pos) = words.iter().position(|w| *w == "allow") else { continue };
+        match words.get(pos + 1).copied() {
+            Some("*") | Some("all") => return (true, true, true),
+            Some("profile") => {
+                // The mgr/admin profiles are full access; read-only is r.
+                let p = words.get(pos + 2).copied().unwrap_or("");
+                if p.contains("read-only") {
+                    r = true;
+                } else {
+                    return (true, true, true);
+                }
+            }
+            Some(perm) => {
+                r |= perm.contains('r');
+                w |= perm.contains('w');
+                x |= perm.contains('x');
+            }
+            None => {}
+        }
+    }
+    (r, w, x)
+}
+
+/// Whether `caps` allow a command needing `perm` (a descriptor's `r`/`rw`/`w`/`x`).
+fn allows(caps: &str, perm: &str) -> bool {
+    let (r, w, x) = granted(caps);
+    (!perm.contains('r') || r) && (!perm.contains('w') || w) && (!perm.contains('x') || x)
+}
+
+/// Answers the CLI's commands with the core, after the caps check (command_grammar.md §6).
+fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
+    use rmgr_msgr::server::{CommandKind, CommandReply as WireReply, CommandRequest};
+    Arc::new(move |req: CommandRequest| -> rmgr_msgr::server::BoxFuture<WireReply> {
+        let core = core.clone();
+        Box::pin(async move {
+            // Ceph sends the command as a vector of strings that concatenate to the JSON.
+            let text: String = req.cmd.concat();
+            let denied = match (&req.caps, req.kind) {
+                (None, _) => false,
+                // `ceph tell mgr …` is an admin-socket command: it needs `allow *`.
+                (Some(caps), CommandKind::Tell) => granted(caps) != (true, true, true),
+                (Some(caps), _) => {
+                    let prefix = serde_json::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|v| v.get("prefix").and_then(|p| p.as_str().map(str::to_string)))
+                        .unwrap_or_default();
+                    let perm = core
+                        .command_descriptions()
+                        .into_iter()
+                        .find(|d| d.prefix() == prefix)
+                        .map(|d| d.perm)
+                        .unwrap_or_else(|| "r".to_string());
+                    !allows(caps, &perm)
+                }
+            };
+            let r = if denied {
+                tracing::info!(entity = %req.entity, cmd = %text, "access denied");
+                CommandReply::err(rmgr_core::errno::EACCES, ACCESS_DENIED)
+            } else {
+                core.handle_command(&text, &req.inbuf).await
+            };
+            WireReply { rc: r.rc, outs: r.outs, outb: r.outb }
+        })
+    })
 }
 
 /// Reads the configuration, binds our address and starts the mon session.
@@ -83,7 +164,38 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
     let session = MonSession::start(cfg, beacon_rx);
     core.set_mon_link(Arc::new(SessionLink(session.commander())));
 
-    let mut tasks = vec![tokio::spawn(placeholder_server(listener))];
+    let server = rmgr_msgr::server::MgrServer::start(
+        listener,
+        rmgr_msgr::server::MgrServerConfig {
+            nonce: server_addr.nonce,
+            allow_auth_none: none,
+            allow_cephx: cephx,
+            ..Default::default()
+        },
+        command_handler(core.clone()),
+    )
+    .context("cannot start the msgr2 server")?;
+    let mut tasks = Vec::new();
+    // The server verifies tickets with our gid and the rotating secrets the session keeps.
+    tasks.push({
+        let (mut status, mut secrets) = (session.status(), session.secrets());
+        let sink = server.handle();
+        tokio::spawn(async move {
+            loop {
+                let gid = status.borrow_and_update().global_id;
+                if gid != 0 {
+                    sink.set_global_id(gid);
+                }
+                if let Some(s) = secrets.borrow_and_update().clone() {
+                    sink.set_secrets((*s).clone());
+                }
+                tokio::select! {
+                    r = status.changed() => if r.is_err() { return },
+                    r = secrets.changed() => if r.is_err() { return },
+                }
+            }
+        })
+    });
     // The beacon follows the core (services, module list).
     tasks.push({
         let core = core.clone();
@@ -110,7 +222,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         session.mgr_map(),
         session.status(),
     )));
-    Ok(Cluster { session, tasks })
+    Ok(Cluster { session, server, tasks })
 }
 
 /// `ceph config set mgr …` reaches the modules: the mons push MConfig, the core applies it.
@@ -318,22 +430,6 @@ async fn bind_listener(ip: IpAddr) -> anyhow::Result<TcpListener> {
         }
     }
     anyhow::bail!("no free port in {BIND_PORT_MIN}-{BIND_PORT_MAX} on {ip}")
-}
-
-/// Until the msgr2 server exists: accept and close, so peers fail fast and retry.
-async fn placeholder_server(listener: TcpListener) {
-    loop {
-        match listener.accept().await {
-            Ok((sock, peer)) => {
-                tracing::debug!(%peer, "closing a connection: the msgr2 server is not implemented yet");
-                drop(sock);
-            }
-            Err(e) => {
-                tracing::warn!("accept: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-        }
-    }
 }
 
 /// `ceph mgr metadata` (the keys a stock 16.2.15 manager sends). The version names us

@@ -220,6 +220,28 @@ fn rmgr_becomes_the_active_manager_of_a_pacific_cluster() {
             .stdout
             .contains("Hello, world!")
     });
+    // The stock CLI's module commands reach rmgr over msgr2 with cephx (MMgrCommand),
+    // and `ceph tell mgr` arrives as MCommand.
+    let (rc, out, err) = lab.ceph(&["hello", "world"]);
+    assert_eq!((rc, out.trim()), (0, "Hello, world!"), "{err}");
+    let (rc, out, err) = lab.ceph(&["hello", "count"]);
+    assert_eq!((rc, out.trim()), (0, "1"), "{err}");
+    let (rc, out, err) = lab.ceph(&["tell", "mgr", "version"]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(out.contains("rmgr"), "{out}");
+    let (rc, _, err) = lab.ceph(&["hello", "world", "a", "b"]);
+    assert_eq!(rc, 22, "{err}");
+    // perm is enforced against the client's mgr caps: `allow r` runs r commands only.
+    let ro_keyring = lab.dir.join("client.ro.keyring");
+    let (rc, out, err) = lab.ceph(&[
+        "auth", "get-or-create", "client.ro", "mon", "allow r", "mgr", "allow r", "-o", ro_keyring.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{out}{err}");
+    let (rc, out, err) = lab.ceph(&["--name", "client.ro", "--keyring", ro_keyring.to_str().unwrap(), "hello", "world"]);
+    assert_eq!((rc, out.trim()), (0, "Hello, world!"), "{err}");
+    let (rc, _, err) = lab.ceph(&["--name", "client.ro", "--keyring", ro_keyring.to_str().unwrap(), "hello", "count"]);
+    assert_eq!(rc, 13, "{err}");
+    assert!(err.contains("Error EACCES: access denied: does your client key have mgr caps?"), "{err}");
     // The mon validates module options against our schema too.
     let (rc, _, err) = lab.ceph(&["config", "set", "mgr", "mgr/hello/nosuch", "1"]);
     assert_eq!(rc, 22, "{err}");
