@@ -74,6 +74,9 @@ pub(crate) struct ModuleTable {
     pub(crate) running: BTreeMap<String, Arc<dyn RunningModule>>,
     /// Modules whose construction failed (Pacific: not started, commands ENOTSUP).
     pub(crate) start_errors: BTreeMap<String, String>,
+    /// Command prefix → (owning module, perm), for every loaded module: dispatch and the
+    /// caps check look commands up here instead of re-deriving prefixes per request.
+    pub(crate) commands: std::collections::HashMap<String, (String, String)>,
 }
 
 pub(crate) struct Shared {
@@ -616,6 +619,11 @@ impl Core {
         };
         tracing::info!(modules = entries.len(), enabled = ?enabled, "modules discovered");
         if let Ok(mut t) = s.modules.lock() {
+            t.commands = entries
+                .iter()
+                .filter(|(_, e)| e.info.loaded)
+                .flat_map(|(name, e)| e.info.commands.iter().map(move |c| (c.prefix(), (name.clone(), c.perm.clone()))))
+                .collect();
             t.entries = entries;
             t.enabled = enabled;
         }
@@ -802,9 +810,10 @@ impl Core {
             let Ok(t) = s.modules.lock() else {
                 return CommandReply::err(errno::EAGAIN, "module table unavailable");
             };
-            let owner = t.entries.iter().find(|(_, e)| {
-                e.info.loaded && e.info.commands.iter().any(|c| c.prefix() == prefix)
-            });
+            let owner = t
+                .commands
+                .get(&prefix)
+                .and_then(|(name, _)| t.entries.get_key_value(name));
             match owner {
                 None => Target::Reply(CommandReply::err(
                     errno::EINVAL,
@@ -995,5 +1004,17 @@ impl Core {
         for name in &changed {
             self.shared.after_config_change(name);
         }
+    }
+}
+
+impl Core {
+    /// The `perm` (`r`, `rw`, …) of the command with this exact prefix, built-in or a
+    /// module's; `None` when no command has it.
+    pub fn command_perm(&self, prefix: &str) -> Option<String> {
+        if let Some(p) = builtin::perm(prefix) {
+            return Some(p.to_string());
+        }
+        let t = self.shared.modules.lock().ok()?;
+        t.commands.get(prefix).map(|(_, perm)| perm.clone())
     }
 }

@@ -109,12 +109,7 @@ fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
                         .ok()
                         .and_then(|v| v.get("prefix").and_then(|p| p.as_str().map(str::to_string)))
                         .unwrap_or_default();
-                    let perm = core
-                        .command_descriptions()
-                        .into_iter()
-                        .find(|d| d.prefix() == prefix)
-                        .map(|d| d.perm)
-                        .unwrap_or_else(|| "r".to_string());
+                    let perm = core.command_perm(&prefix).unwrap_or_else(|| "r".to_string());
                     !allows(caps, &perm)
                 }
             };

@@ -150,6 +150,14 @@ pub(crate) fn find(prefix: &str) -> Option<Builtin> {
         .map(|t| t.id)
 }
 
+/// The perm of the built-in with exactly this prefix.
+pub(crate) fn perm(prefix: &str) -> Option<&'static str> {
+    if prefix == "get_command_descriptions" {
+        return Some("r");
+    }
+    TABLE.iter().find(|t| cmd_prefix(t.cmd) == prefix).map(|t| t.perm)
+}
+
 fn cmd_prefix(cmd: &str) -> String {
     cmd.split(' ')
         .take_while(|w| !w.contains('=') && !w.contains(','))

@@ -2,6 +2,7 @@
 //! supervised worker per running module.
 
 mod calls;
+mod discovery_cache;
 mod ffi;
 pub(crate) mod perf;
 mod provider;

@@ -10,6 +10,7 @@ use rmgr_core::{
 };
 use serde_json::Value;
 use std::io::{Read, Write};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -227,8 +228,21 @@ impl ModuleProvider for PythonModules {
             .map(|n| n.get() * 2)
             .unwrap_or(4)
             .clamp(2, 8);
+        // Modules whose files (and environment) are unchanged since the last probe are
+        // not imported again; the rest are probed a few at a time.
+        let cache_path = self.cfg.python_path.with_file_name("module-discovery.json");
+        let mut cache = super::discovery_cache::Cache::load(&cache_path);
+        let fps: BTreeMap<String, String> = names.iter().map(|n| (n.clone(), super::discovery_cache::fingerprint(&self.cfg, n))).collect();
+        let mut known: BTreeMap<String, LoadReport> = BTreeMap::new();
+        for n in &names {
+            if let Some(r) = fps.get(n).and_then(|fp| cache.get(n, fp)) {
+                known.insert(n.clone(), r);
+            }
+        }
+        let to_probe: Vec<String> = names.iter().filter(|n| !known.contains_key(*n)).cloned().collect();
+        tracing::info!(cached = known.len(), probing = to_probe.len(), "discovering Python modules");
         let mut out = Vec::new();
-        for chunk in names.chunks(parallel) {
+        for chunk in to_probe.chunks(parallel) {
             let reports: Vec<(String, LoadReport)> = std::thread::scope(|s| {
                 let handles: Vec<_> = chunk
                     .iter()
@@ -250,8 +264,17 @@ impl ModuleProvider for PythonModules {
                     })
                     .collect()
             });
-            out.extend(reports.into_iter().map(|(n, r)| info_from(&n, r)));
+            for (n, r) in reports {
+                if let Some(fp) = fps.get(&n) {
+                    cache.put(&n, fp.clone(), r.clone());
+                }
+                known.insert(n, r);
+            }
         }
+        if !to_probe.is_empty() {
+            cache.save(&cache_path);
+        }
+        out.extend(known.into_iter().map(|(n, r)| info_from(&n, r)));
         let failed: Vec<&str> = out
             .iter()
             .filter(|i| !i.loaded)
