@@ -43,6 +43,16 @@ bench_one() {  # $1 = rmgr|stock
   for th in 1 4; do
     /usr/bin/python3 "$LAB/mgr_cmd_bench.py" --conf "$dir/ceph.conf" --n 2000 --threads $th --prefix "balancer status" | sed 's/^/   /'
   done
+  if [ "$kind" = rmgr ]; then
+    # A restart with the same data directory (module discovery cached).
+    kill $pid; while kill -0 $pid 2>/dev/null; do sleep 0.05; done
+    local old_gid; old_gid=$($C mgr dump -f json | python3 -c 'import json,sys; print(json.load(sys.stdin)["active_gid"])')
+    t0=$(now)
+    "$BIN" serve --conf "$dir/ceph.conf" --id x --data "$data" >/dev/null 2>&1 &
+    pid=$!
+    until $C mgr dump -f json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["available"] and d["active_gid"]!='"$old_gid"' else 1)'; do sleep 0.05; done
+    echo "   restart (same data dir) → available: $(since "$t0")s"
+  fi
   sleep 10
   local pids="$pid $(pgrep -P $pid | tr '\n' ' ') $(for c in $(pgrep -P $pid); do pgrep -P $c; done | tr '\n' ' ')"
   local rss=0 pss=0
