@@ -51,6 +51,9 @@ pub struct CoreConfig {
     /// Defaults this daemon knows better than the option table (e.g. `log_file`: the log
     /// it actually writes, `mgr_module_path`: the path it actually searches).
     pub runtime_defaults: BTreeMap<String, String>,
+    /// On a cluster the daemon starts as a standby: modules run only once the MgrMap
+    /// makes it the active manager ([`Core::set_active`]).
+    pub start_inactive: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +98,8 @@ pub(crate) struct Shared {
     command_timeout: Duration,
     log_control: Option<Arc<dyn LogControl>>,
     pub(crate) runtime_defaults: BTreeMap<String, String>,
+    /// Whether this daemon is the active manager (standalone: always).
+    active: std::sync::atomic::AtomicBool,
     pub(crate) builtin_descs: Vec<CommandDesc>,
     pub(crate) cluster: ClusterState,
     /// Serialises module starts and stops, which await providers; only this async mutex
@@ -565,6 +570,7 @@ impl Core {
             command_timeout: cfg.command_timeout,
             log_control: cfg.log_control,
             runtime_defaults: cfg.runtime_defaults,
+            active: std::sync::atomic::AtomicBool::new(!cfg.start_inactive),
             builtin_descs: builtin::descriptions(),
             cluster: ClusterState::new(),
             reconcile_lock: tokio::sync::Mutex::new(()),
@@ -636,13 +642,15 @@ impl Core {
         let s = &self.shared;
         let _serial = s.reconcile_lock.lock().await;
         let always_on = s.always_on();
+        let active = s.active.load(std::sync::atomic::Ordering::SeqCst);
         let (to_start, to_stop) = {
             let Ok(t) = s.modules.lock() else { return };
+            // A standby runs no active modules (Pacific runs their standby classes).
             let wanted: BTreeSet<String> = t
                 .entries
                 .iter()
                 .filter(|(n, e)| {
-                    e.info.loaded && (t.enabled.contains(*n) || always_on.contains(*n))
+                    active && e.info.loaded && (t.enabled.contains(*n) || always_on.contains(*n))
                 })
                 .map(|(n, _)| n.clone())
                 .collect();
@@ -1016,5 +1024,20 @@ impl Core {
         }
         let t = self.shared.modules.lock().ok()?;
         t.commands.get(prefix).map(|(_, perm)| perm.clone())
+    }
+}
+
+impl Core {
+    /// Becomes the active manager (start the wanted modules) or a standby (stop them).
+    pub async fn set_active(&self, active: bool) {
+        let was = self.shared.active.swap(active, std::sync::atomic::Ordering::SeqCst);
+        if was != active {
+            tracing::info!(active, "manager role changed");
+            self.reconcile().await;
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.shared.active.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

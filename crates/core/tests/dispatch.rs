@@ -191,6 +191,7 @@ async fn daemon_in(dir: tempfile::TempDir) -> Daemon {
         command_timeout: Duration::from_millis(500),
         log_control: None,
         runtime_defaults: Default::default(),
+        start_inactive: false,
     })
     .await
     .unwrap();
@@ -661,6 +662,7 @@ async fn state_survives_a_restart() {
             command_timeout: Duration::from_secs(5),
             log_control: None,
             runtime_defaults: Default::default(),
+        start_inactive: false,
         })
         .await
         .unwrap()

@@ -279,13 +279,20 @@ async fn follow_mgr_map(
         };
         let gid = status.borrow().global_id;
         let active = gid != 0 && map.active_gid == gid;
-        if active != was_active {
-            if active {
-                tracing::info!(epoch = map.epoch, gid, "this manager is active");
-            } else {
-                tracing::warn!(epoch = map.epoch, active = %map.active_name, "this manager is no longer active");
+        if active && !was_active {
+            tracing::info!(epoch = map.epoch, gid, "this manager is active");
+            // The enabled set first, so the role change starts exactly the right modules.
+            if let Err(e) = core.set_enabled_modules(map.modules.clone()).await {
+                tracing::error!("cannot apply the MgrMap's module set: {e}");
             }
-            was_active = active;
+            core.set_active(true).await;
+            was_active = true;
+        } else if !active && was_active {
+            tracing::warn!(epoch = map.epoch, active = %map.active_name, "this manager is no longer active");
+            core.set_active(false).await;
+            was_active = false;
+        } else if !active && map.active_gid != 0 {
+            tracing::debug!(epoch = map.epoch, active = %map.active_name, "standby");
         }
         if active && map.available != was_available {
             tracing::info!(

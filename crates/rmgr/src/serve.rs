@@ -184,6 +184,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         // is the backstop for Rust modules and anything else.
         command_timeout: timeout + Duration::from_secs(5),
         log_control: Some(logging),
+        start_inactive: args.conf.is_some(),
         runtime_defaults: [
             (
                 "log_file".to_string(),

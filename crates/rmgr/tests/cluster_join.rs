@@ -431,3 +431,51 @@ fn modules_reach_the_mons_for_commands_and_their_kv_store() {
     drop(daemon);
     drop(lab);
 }
+
+/// Two rmgr daemons: the second is a standby (no modules running); `ceph mgr fail x`
+/// makes it the active, available manager that answers the stock CLI, and x steps down.
+#[test]
+fn a_standby_rmgr_takes_over_on_mgr_fail() {
+    let lab = Lab::start("cephx");
+    let conf = lab.conf();
+    let modules = common::repo_modules();
+    let args = |id: &'static str| {
+        vec!["--conf".to_string(), conf.to_string_lossy().to_string(), "--id".into(), id.to_string(), "--module-path".into(), modules.to_string_lossy().to_string()]
+    };
+    let ax = args("x");
+    let x = Daemon::start(&ax.iter().map(String::as_str).collect::<Vec<_>>());
+    wait_for(30, "x active and available", || {
+        let d = lab.mgr_dump();
+        d["active_name"] == "x" && d["available"] == true
+    });
+    let (rc, _, err) = lab.ceph(&["mgr", "module", "enable", "hello"]);
+    assert_eq!(rc, 0, "{err}");
+    wait_for(20, "hello on x", || lab.ceph(&["hello", "world"]).1.contains("Hello, world!"));
+
+    let ay = args("y");
+    let y = Daemon::start(&ay.iter().map(String::as_str).collect::<Vec<_>>());
+    wait_for(30, "y registered as a standby", || {
+        lab.mgr_dump()["standbys"].as_array().is_some_and(|s| s.iter().any(|m| m["name"] == "y"))
+    });
+    let st: Value = serde_json::from_str(&y.ok(&["status", "-f", "json"])).unwrap();
+    assert_eq!(st["running_modules"], serde_json::json!([]), "a standby runs no modules: {st}");
+
+    let t0 = Instant::now();
+    let (rc, _, err) = lab.ceph(&["mgr", "fail", "x"]);
+    assert_eq!(rc, 0, "{err}");
+    wait_for(30, "y active and available", || {
+        let d = lab.mgr_dump();
+        d["active_name"] == "y" && d["available"] == true
+    });
+    let available = t0.elapsed();
+    wait_for(30, "y answers hello", || lab.ceph(&["hello", "world"]).1.contains("Hello, world!"));
+    eprintln!("failover: y available {available:?}, answering {:?} after `mgr fail x`", t0.elapsed());
+    // x stepped down: its modules stopped.
+    wait_for(20, "x to stop its modules", || {
+        let st: Value = serde_json::from_str(&x.ok(&["status", "-f", "json"])).unwrap();
+        st["running_modules"] == serde_json::json!([])
+    });
+    drop(y);
+    drop(x);
+    drop(lab);
+}
