@@ -3,7 +3,9 @@
 # Idempotent; needs root (or sudo) only when something has to be installed.
 set -euo pipefail
 # ceph-mgr: Debian's modules and mgr_module.py, run unmodified by the tests.
-pkgs=(ceph-common ceph-mgr python3-ceph-argparse libpython3-dev pkg-config python3-pytest python3-cryptography)
+# ceph-mon, ceph-osd, python3-rados, jq: the lab (../shared/ceph-lab) the cluster tests
+# start; installed here once, so concurrent tests never race for the package manager.
+pkgs=(ceph-common ceph-mgr ceph-mon ceph-osd python3-rados jq python3-ceph-argparse libpython3-dev pkg-config python3-pytest python3-cryptography bc)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
