@@ -1041,3 +1041,30 @@ impl Core {
         self.shared.active.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+impl Core {
+    /// Cluster data fetched from the mons (`osd_map`, `fs_map`, `mon_map`, `health`, …):
+    /// each name replaces its snapshot, and each notification type fires once, as a map
+    /// update fires it in Pacific. Only names whose value changed count.
+    pub fn apply_mon_maps(&self, maps: BTreeMap<String, serde_json::Value>) -> Vec<String> {
+        let mut fired = BTreeSet::new();
+        let mut changed = Vec::new();
+        for (name, value) in maps {
+            if self.shared.cluster.get(&name).is_some_and(|cur| *cur.value == value) {
+                continue;
+            }
+            if let Err(e) = self.shared.set_data(&name, value) {
+                tracing::warn!("cannot apply {name} from the mons: {e}");
+                continue;
+            }
+            if let Some(t) = crate::cluster::notify_type_for(&name) {
+                fired.insert(t);
+            }
+            changed.push(name);
+        }
+        for t in fired {
+            self.shared.notify_modules(t, "");
+        }
+        changed
+    }
+}

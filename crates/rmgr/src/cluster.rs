@@ -211,6 +211,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         })
     });
     tasks.push(tokio::spawn(follow_config(core.clone(), session.config())));
+    tasks.push(tokio::spawn(follow_maps(core.clone(), session.commander(), tick)));
     tasks.push(tokio::spawn(follow_kv(core.clone(), session.kv())));
     tasks.push(tokio::spawn(follow_mgr_map(
         core.clone(),
@@ -253,6 +254,93 @@ impl MonLink for SessionLink {
                 Err(e) => CommandReply::err(rmgr_core::errno::EIO, e.to_string()),
             }
         })
+    }
+}
+
+/// `get()` of the cluster maps on a cluster: while this manager is active, it asks the
+/// mons for the maps' JSON dumps (the same shapes Pacific's `get()` returns) whenever an
+/// epoch moved, and `health`/`mon_status` every digest period; the core fires `osd_map`,
+/// `fs_map`, `mon_map`, `health` notifications as map updates do. (A later step decodes
+/// the maps from the subscriptions instead of asking.)
+async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::time::Duration) {
+    let ask = |prefix: &'static str| {
+        let commander = commander.clone();
+        async move {
+            let cmd = serde_json::json!({"prefix": prefix, "format": "json"}).to_string();
+            match commander.command(vec![cmd], Vec::new()).await {
+                Ok(r) if r.rc == 0 => serde_json::from_slice::<serde_json::Value>(&r.outb).ok(),
+                Ok(r) => {
+                    tracing::debug!(prefix, rc = r.rc, "mon refused: {}", r.outs);
+                    None
+                }
+                Err(e) => {
+                    tracing::debug!(prefix, "mon command failed: {e}");
+                    None
+                }
+            }
+        }
+    };
+    let epoch = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.get("epoch")).and_then(|e| e.as_u64());
+    let (mut osd_epoch, mut fs_epoch, mut mon_epoch) = (None, None, None);
+    let mut every = tokio::time::interval(tick);
+    let mut beats: u64 = 0;
+    loop {
+        every.tick().await;
+        beats += 1;
+        if !core.is_active() {
+            continue;
+        }
+        let mut maps = BTreeMap::new();
+        let stat = ask("osd stat").await;
+        if epoch(&stat).is_some() && epoch(&stat) != osd_epoch {
+            if let Some(dump) = ask("osd dump").await {
+                osd_epoch = epoch(&stat);
+                maps.insert("osd_map".to_string(), dump);
+                if let Some(t) = ask("osd tree").await {
+                    maps.insert("osd_map_tree".to_string(), t);
+                }
+                if let Some(c) = ask("osd crush dump").await {
+                    maps.insert("osd_map_crush".to_string(), c);
+                }
+                if let Some(serde_json::Value::Array(list)) = ask("osd metadata").await {
+                    let by_id: serde_json::Map<String, serde_json::Value> = list
+                        .into_iter()
+                        .filter_map(|m| m.get("id").and_then(|i| i.as_i64()).map(|i| (i.to_string(), m.clone())))
+                        .collect();
+                    maps.insert("osd_metadata".to_string(), serde_json::Value::Object(by_id));
+                }
+            }
+        }
+        let fs = ask("fs dump").await;
+        if epoch(&fs).is_some() && epoch(&fs) != fs_epoch {
+            fs_epoch = epoch(&fs);
+            if let Some(fs) = fs {
+                maps.insert("fs_map".to_string(), fs);
+            }
+        }
+        let mon = ask("mon dump").await;
+        if epoch(&mon).is_some() && epoch(&mon) != mon_epoch {
+            mon_epoch = epoch(&mon);
+            if let Some(mon) = mon {
+                maps.insert("mon_map".to_string(), mon);
+            }
+        }
+        // Pacific's digest cadence (mon_mgr_digest_period, 5 s): health and mon_status.
+        let digest_every = (5.0 / tick.as_secs_f64()).ceil().max(1.0) as u64;
+        if beats % digest_every == 1 || digest_every == 1 {
+            if let Some(h) = ask("health detail").await {
+                maps.insert("health".to_string(), serde_json::json!({"json": h.to_string()}));
+            }
+            if let Some(m) = ask("mon_status").await {
+                maps.insert("mon_status".to_string(), serde_json::json!({"json": m.to_string()}));
+            }
+        }
+        if !maps.is_empty() {
+            let changed = core.apply_mon_maps(maps);
+            if !changed.is_empty() {
+                tracing::debug!(?changed, "cluster maps from the mons");
+            }
+        }
     }
 }
 

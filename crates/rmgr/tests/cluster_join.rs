@@ -479,3 +479,48 @@ fn a_standby_rmgr_takes_over_on_mgr_fail() {
     drop(x);
     drop(lab);
 }
+
+/// `get()` serves the cluster's maps (from the mons) and notify fires when they change.
+#[test]
+fn modules_get_the_cluster_maps_and_their_notifications() {
+    let lab = Lab::start("cephx");
+    let conf = lab.conf();
+    let mods = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(common::test_modules().join("mapprobe"), mods.path().join("mapprobe")).unwrap();
+    let daemon = Daemon::start(&["--conf", conf.to_str().unwrap(), "--id", "x", "--module-path", mods.path().to_str().unwrap()]);
+    wait_for(30, "rmgr active and available", || {
+        let d = lab.mgr_dump();
+        d["active_name"] == "x" && d["available"] == true
+    });
+    let (rc, _, err) = lab.ceph(&["mgr", "module", "enable", "mapprobe"]);
+    assert_eq!(rc, 0, "{err}");
+    let get = |name: &str| -> Value {
+        let (rc, out, err) = lab.ceph(&["mapprobe", "get", name]);
+        assert_eq!(rc, 0, "{err}");
+        serde_json::from_str(&out).unwrap_or(Value::Null)
+    };
+    let (_, fsid, _) = lab.ceph(&["fsid"]);
+    wait_for(20, "the osd map from the mons", || get("osd_map")["fsid"].as_str() == Some(fsid.trim()));
+    let map = get("osd_map");
+    assert!(map["epoch"].as_u64().unwrap() > 0);
+    assert_eq!(map["osds"].as_array().unwrap().len(), 1, "{map}");
+    assert!(get("osd_map_tree")["nodes"].as_array().is_some_and(|n| !n.is_empty()));
+    assert!(get("osd_map_crush")["rules"].is_array());
+    assert_eq!(get("mon_map")["mons"][0]["name"], "a");
+    assert!(get("osd_metadata")["0"]["hostname"].is_string());
+    wait_for(20, "the mons' health", || {
+        get("health")["json"].as_str().is_some_and(|j| serde_json::from_str::<Value>(j).is_ok_and(|h| h["status"].is_string()))
+    });
+    // A new osdmap epoch reaches the module: the new pool shows, and osd_map fires again.
+    let seen_before = serde_json::from_str::<Value>(&lab.ceph(&["mapprobe", "seen"]).1).unwrap()["osd_map"].as_u64().unwrap_or(0);
+    let (rc, _, err) = lab.ceph(&["osd", "pool", "create", "probe-pool", "8"]);
+    assert_eq!(rc, 0, "{err}");
+    wait_for(20, "the new pool in get('osd_map')", || {
+        get("osd_map")["pools"].as_array().is_some_and(|p| p.iter().any(|p| p["pool_name"] == "probe-pool"))
+    });
+    wait_for(10, "another osd_map notification", || {
+        serde_json::from_str::<Value>(&lab.ceph(&["mapprobe", "seen"]).1).unwrap()["osd_map"].as_u64().unwrap_or(0) > seen_before
+    });
+    drop(daemon);
+    drop(lab);
+}
