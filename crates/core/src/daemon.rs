@@ -202,10 +202,13 @@ impl Shared {
             // the texts we reproduce standalone) and push the normalised value back in
             // MConfig; like Pacific, our view takes the raw value at once meanwhile.
             let cmd = match value {
-                Some(v) => serde_json::json!({"prefix": "config set", "who": who, "name": name, "value": v}),
+                Some(v) => {
+                    serde_json::json!({"prefix": "config set", "who": who, "name": name, "value": v})
+                }
                 None => serde_json::json!({"prefix": "config rm", "who": who, "name": name}),
             };
-            let reply = crate::mon_link::block_on(&l.rt, l.link.command(cmd.to_string(), Vec::new()))?;
+            let reply =
+                crate::mon_link::block_on(&l.rt, l.link.command(cmd.to_string(), Vec::new()))?;
             if reply.rc < 0 {
                 return Err(reply.outs);
             }
@@ -628,7 +631,12 @@ impl Core {
             t.commands = entries
                 .iter()
                 .filter(|(_, e)| e.info.loaded)
-                .flat_map(|(name, e)| e.info.commands.iter().map(move |c| (c.prefix(), (name.clone(), c.perm.clone()))))
+                .flat_map(|(name, e)| {
+                    e.info
+                        .commands
+                        .iter()
+                        .map(move |c| (c.prefix(), (name.clone(), c.perm.clone())))
+                })
                 .collect();
             t.entries = entries;
             t.enabled = enabled;
@@ -1030,7 +1038,10 @@ impl Core {
 impl Core {
     /// Becomes the active manager (start the wanted modules) or a standby (stop them).
     pub async fn set_active(&self, active: bool) {
-        let was = self.shared.active.swap(active, std::sync::atomic::Ordering::SeqCst);
+        let was = self
+            .shared
+            .active
+            .swap(active, std::sync::atomic::Ordering::SeqCst);
         if was != active {
             tracing::info!(active, "manager role changed");
             self.reconcile().await;
@@ -1050,7 +1061,12 @@ impl Core {
         let mut fired = BTreeSet::new();
         let mut changed = Vec::new();
         for (name, value) in maps {
-            if self.shared.cluster.get(&name).is_some_and(|cur| *cur.value == value) {
+            if self
+                .shared
+                .cluster
+                .get(&name)
+                .is_some_and(|cur| *cur.value == value)
+            {
                 continue;
             }
             if let Err(e) = self.shared.set_data(&name, value) {

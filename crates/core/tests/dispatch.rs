@@ -662,7 +662,7 @@ async fn state_survives_a_restart() {
             command_timeout: Duration::from_secs(5),
             log_control: None,
             runtime_defaults: Default::default(),
-        start_inactive: false,
+            start_inactive: false,
         })
         .await
         .unwrap()

@@ -180,7 +180,9 @@ impl MgrServer {
 
     /// A handle that can update the gid and secrets from another task.
     pub fn handle(&self) -> ServerHandle {
-        ServerHandle { shared: self.shared.clone() }
+        ServerHandle {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Connections being served right now.

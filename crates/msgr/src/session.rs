@@ -608,10 +608,18 @@ impl Driver {
         if !self.cephx_session || self.cfg.key.is_none() {
             return Ok(());
         }
-        if self.rotating_asked.is_some_and(|t| t.elapsed() < Duration::from_secs(10)) {
+        if self
+            .rotating_asked
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(10))
+        {
             return Ok(());
         }
-        let due = match self.secrets_tx.borrow().as_ref().and_then(|s| s.refresh_at()) {
+        let due = match self
+            .secrets_tx
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.refresh_at())
+        {
             None => true,
             Some(at) => std::time::SystemTime::now() + Duration::from_secs(30) >= at,
         };
@@ -619,11 +627,14 @@ impl Driver {
             return Ok(());
         }
         self.rotating_asked = Some(Instant::now());
-        conn.send(crate::cephx_server::rotating_request(self.mon_epoch)).await
+        conn.send(crate::cephx_server::rotating_request(self.mon_epoch))
+            .await
     }
 
     fn on_rotating_reply(&mut self, front: &[u8]) {
-        let Some(key) = self.cfg.key.clone() else { return };
+        let Some(key) = self.cfg.key.clone() else {
+            return;
+        };
         let (rc, bl) = match crate::cephx_server::decode_auth_reply(front) {
             Ok(x) => x,
             Err(e) => {
@@ -632,15 +643,27 @@ impl Driver {
             }
         };
         if rc != 0 {
-            tracing::error!(rc, "the mon refused our rotating keys (check mgr.{} caps)", self.cfg.id);
+            tracing::error!(
+                rc,
+                "the mon refused our rotating keys (check mgr.{} caps)",
+                self.cfg.id
+            );
             return;
         }
         match crate::cephx_server::decode_rotating_reply(&key, &bl) {
             Ok(mut newer) => {
                 newer.own_key = Some(key);
-                let mut all = self.secrets_tx.borrow().as_deref().cloned().unwrap_or_default();
+                let mut all = self
+                    .secrets_tx
+                    .borrow()
+                    .as_deref()
+                    .cloned()
+                    .unwrap_or_default();
                 all.merge(newer);
-                tracing::info!(secrets = all.rotating.len(), "rotating secrets for the mgr service");
+                tracing::info!(
+                    secrets = all.rotating.len(),
+                    "rotating secrets for the mgr service"
+                );
                 let _ = self.secrets_tx.send(Some(Arc::new(all)));
             }
             Err(e) => tracing::error!("cannot decrypt our rotating keys: {e}"),

@@ -63,7 +63,9 @@ fn granted(caps: &str) -> (bool, bool, bool) {
     let (mut r, mut w, mut x) = (false, false, false);
     for grant in caps.split([',', ';']) {
         let words: Vec<&str> = grant.split_whitespace().collect();
-        let Some(pos) = words.iter().position(|w| *w == "allow") else { continue };
+        let Some(pos) = words.iter().position(|w| *w == "allow") else {
+            continue;
+        };
         match words.get(pos + 1).copied() {
             Some("*") | Some("all") => return (true, true, true),
             Some("profile") => {
@@ -95,33 +97,43 @@ fn allows(caps: &str, perm: &str) -> bool {
 /// Answers the CLI's commands with the core, after the caps check (command_grammar.md §6).
 fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
     use rmgr_msgr::server::{CommandKind, CommandReply as WireReply, CommandRequest};
-    Arc::new(move |req: CommandRequest| -> rmgr_msgr::server::BoxFuture<WireReply> {
-        let core = core.clone();
-        Box::pin(async move {
-            // Ceph sends the command as a vector of strings that concatenate to the JSON.
-            let text: String = req.cmd.concat();
-            let denied = match (&req.caps, req.kind) {
-                (None, _) => false,
-                // `ceph tell mgr …` is an admin-socket command: it needs `allow *`.
-                (Some(caps), CommandKind::Tell) => granted(caps) != (true, true, true),
-                (Some(caps), _) => {
-                    let prefix = serde_json::from_str::<serde_json::Value>(&text)
-                        .ok()
-                        .and_then(|v| v.get("prefix").and_then(|p| p.as_str().map(str::to_string)))
-                        .unwrap_or_default();
-                    let perm = core.command_perm(&prefix).unwrap_or_else(|| "r".to_string());
-                    !allows(caps, &perm)
+    Arc::new(
+        move |req: CommandRequest| -> rmgr_msgr::server::BoxFuture<WireReply> {
+            let core = core.clone();
+            Box::pin(async move {
+                // Ceph sends the command as a vector of strings that concatenate to the JSON.
+                let text: String = req.cmd.concat();
+                let denied = match (&req.caps, req.kind) {
+                    (None, _) => false,
+                    // `ceph tell mgr …` is an admin-socket command: it needs `allow *`.
+                    (Some(caps), CommandKind::Tell) => granted(caps) != (true, true, true),
+                    (Some(caps), _) => {
+                        let prefix = serde_json::from_str::<serde_json::Value>(&text)
+                            .ok()
+                            .and_then(|v| {
+                                v.get("prefix").and_then(|p| p.as_str().map(str::to_string))
+                            })
+                            .unwrap_or_default();
+                        let perm = core
+                            .command_perm(&prefix)
+                            .unwrap_or_else(|| "r".to_string());
+                        !allows(caps, &perm)
+                    }
+                };
+                let r = if denied {
+                    tracing::info!(entity = %req.entity, cmd = %text, "access denied");
+                    CommandReply::err(rmgr_core::errno::EACCES, ACCESS_DENIED)
+                } else {
+                    core.handle_command(&text, &req.inbuf).await
+                };
+                WireReply {
+                    rc: r.rc,
+                    outs: r.outs,
+                    outb: r.outb,
                 }
-            };
-            let r = if denied {
-                tracing::info!(entity = %req.entity, cmd = %text, "access denied");
-                CommandReply::err(rmgr_core::errno::EACCES, ACCESS_DENIED)
-            } else {
-                core.handle_command(&text, &req.inbuf).await
-            };
-            WireReply { rc: r.rc, outs: r.outs, outb: r.outb }
-        })
-    })
+            })
+        },
+    )
 }
 
 /// Reads the configuration, binds our address and starts the mon session.
@@ -211,14 +223,22 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         })
     });
     tasks.push(tokio::spawn(follow_config(core.clone(), session.config())));
-    tasks.push(tokio::spawn(follow_maps(core.clone(), session.commander(), tick)));
+    tasks.push(tokio::spawn(follow_maps(
+        core.clone(),
+        session.commander(),
+        tick,
+    )));
     tasks.push(tokio::spawn(follow_kv(core.clone(), session.kv())));
     tasks.push(tokio::spawn(follow_mgr_map(
         core.clone(),
         session.mgr_map(),
         session.status(),
     )));
-    Ok(Cluster { session, server, tasks })
+    Ok(Cluster {
+        session,
+        server,
+        tasks,
+    })
 }
 
 /// `ceph config set mgr …` reaches the modules: the mons push MConfig, the core applies it.
@@ -280,7 +300,11 @@ async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::
             }
         }
     };
-    let epoch = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.get("epoch")).and_then(|e| e.as_u64());
+    let epoch = |v: &Option<serde_json::Value>| {
+        v.as_ref()
+            .and_then(|v| v.get("epoch"))
+            .and_then(|e| e.as_u64())
+    };
     let (mut osd_epoch, mut fs_epoch, mut mon_epoch) = (None, None, None);
     let mut every = tokio::time::interval(tick);
     let mut beats: u64 = 0;
@@ -305,7 +329,11 @@ async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::
                 if let Some(serde_json::Value::Array(list)) = ask("osd metadata").await {
                     let by_id: serde_json::Map<String, serde_json::Value> = list
                         .into_iter()
-                        .filter_map(|m| m.get("id").and_then(|i| i.as_i64()).map(|i| (i.to_string(), m.clone())))
+                        .filter_map(|m| {
+                            m.get("id")
+                                .and_then(|i| i.as_i64())
+                                .map(|i| (i.to_string(), m.clone()))
+                        })
                         .collect();
                     maps.insert("osd_metadata".to_string(), serde_json::Value::Object(by_id));
                 }
@@ -329,10 +357,16 @@ async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::
         let digest_every = (5.0 / tick.as_secs_f64()).ceil().max(1.0) as u64;
         if beats % digest_every == 1 || digest_every == 1 {
             if let Some(h) = ask("health detail").await {
-                maps.insert("health".to_string(), serde_json::json!({"json": h.to_string()}));
+                maps.insert(
+                    "health".to_string(),
+                    serde_json::json!({"json": h.to_string()}),
+                );
             }
             if let Some(m) = ask("mon_status").await {
-                maps.insert("mon_status".to_string(), serde_json::json!({"json": m.to_string()}));
+                maps.insert(
+                    "mon_status".to_string(),
+                    serde_json::json!({"json": m.to_string()}),
+                );
             }
         }
         if !maps.is_empty() {

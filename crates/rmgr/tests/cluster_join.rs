@@ -234,14 +234,39 @@ fn rmgr_becomes_the_active_manager_of_a_pacific_cluster() {
     // perm is enforced against the client's mgr caps: `allow r` runs r commands only.
     let ro_keyring = lab.dir.join("client.ro.keyring");
     let (rc, out, err) = lab.ceph(&[
-        "auth", "get-or-create", "client.ro", "mon", "allow r", "mgr", "allow r", "-o", ro_keyring.to_str().unwrap(),
+        "auth",
+        "get-or-create",
+        "client.ro",
+        "mon",
+        "allow r",
+        "mgr",
+        "allow r",
+        "-o",
+        ro_keyring.to_str().unwrap(),
     ]);
     assert_eq!(rc, 0, "{out}{err}");
-    let (rc, out, err) = lab.ceph(&["--name", "client.ro", "--keyring", ro_keyring.to_str().unwrap(), "hello", "world"]);
+    let (rc, out, err) = lab.ceph(&[
+        "--name",
+        "client.ro",
+        "--keyring",
+        ro_keyring.to_str().unwrap(),
+        "hello",
+        "world",
+    ]);
     assert_eq!((rc, out.trim()), (0, "Hello, world!"), "{err}");
-    let (rc, _, err) = lab.ceph(&["--name", "client.ro", "--keyring", ro_keyring.to_str().unwrap(), "hello", "count"]);
+    let (rc, _, err) = lab.ceph(&[
+        "--name",
+        "client.ro",
+        "--keyring",
+        ro_keyring.to_str().unwrap(),
+        "hello",
+        "count",
+    ]);
     assert_eq!(rc, 13, "{err}");
-    assert!(err.contains("Error EACCES: access denied: does your client key have mgr caps?"), "{err}");
+    assert!(
+        err.contains("Error EACCES: access denied: does your client key have mgr caps?"),
+        "{err}"
+    );
     // The mon validates module options against our schema too.
     let (rc, _, err) = lab.ceph(&["config", "set", "mgr", "mgr/hello/nosuch", "1"]);
     assert_eq!(rc, 22, "{err}");
@@ -424,7 +449,10 @@ fn modules_reach_the_mons_for_commands_and_their_kv_store() {
     // A value the mon refuses changes nothing, and (as in Pacific) raises nothing.
     let r = daemon.rmgr(&["monlink", "setopt", "11"]);
     assert_eq!((r.code, r.stdout.trim()), (0, "7"), "{}", r.stderr);
-    assert!(daemon.log().contains("Value '11' exceeds maximum 10"), "the mon's refusal is logged");
+    assert!(
+        daemon.log().contains("Value '11' exceeds maximum 10"),
+        "the mon's refusal is logged"
+    );
     let (rc, out, _) = lab.ceph(&["config", "get", "mgr", "mgr/monlink/level"]);
     assert_eq!((rc, out.trim()), (0, "7"));
     eprintln!("monlink checks done {:?} after start", started.elapsed());
@@ -440,7 +468,14 @@ fn a_standby_rmgr_takes_over_on_mgr_fail() {
     let conf = lab.conf();
     let modules = common::repo_modules();
     let args = |id: &'static str| {
-        vec!["--conf".to_string(), conf.to_string_lossy().to_string(), "--id".into(), id.to_string(), "--module-path".into(), modules.to_string_lossy().to_string()]
+        vec![
+            "--conf".to_string(),
+            conf.to_string_lossy().to_string(),
+            "--id".into(),
+            id.to_string(),
+            "--module-path".into(),
+            modules.to_string_lossy().to_string(),
+        ]
     };
     let ax = args("x");
     let x = Daemon::start(&ax.iter().map(String::as_str).collect::<Vec<_>>());
@@ -450,15 +485,23 @@ fn a_standby_rmgr_takes_over_on_mgr_fail() {
     });
     let (rc, _, err) = lab.ceph(&["mgr", "module", "enable", "hello"]);
     assert_eq!(rc, 0, "{err}");
-    wait_for(20, "hello on x", || lab.ceph(&["hello", "world"]).1.contains("Hello, world!"));
+    wait_for(20, "hello on x", || {
+        lab.ceph(&["hello", "world"]).1.contains("Hello, world!")
+    });
 
     let ay = args("y");
     let y = Daemon::start(&ay.iter().map(String::as_str).collect::<Vec<_>>());
     wait_for(30, "y registered as a standby", || {
-        lab.mgr_dump()["standbys"].as_array().is_some_and(|s| s.iter().any(|m| m["name"] == "y"))
+        lab.mgr_dump()["standbys"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|m| m["name"] == "y"))
     });
     let st: Value = serde_json::from_str(&y.ok(&["status", "-f", "json"])).unwrap();
-    assert_eq!(st["running_modules"], serde_json::json!([]), "a standby runs no modules: {st}");
+    assert_eq!(
+        st["running_modules"],
+        serde_json::json!([]),
+        "a standby runs no modules: {st}"
+    );
 
     let t0 = Instant::now();
     let (rc, _, err) = lab.ceph(&["mgr", "fail", "x"]);
@@ -468,8 +511,13 @@ fn a_standby_rmgr_takes_over_on_mgr_fail() {
         d["active_name"] == "y" && d["available"] == true
     });
     let available = t0.elapsed();
-    wait_for(30, "y answers hello", || lab.ceph(&["hello", "world"]).1.contains("Hello, world!"));
-    eprintln!("failover: y available {available:?}, answering {:?} after `mgr fail x`", t0.elapsed());
+    wait_for(30, "y answers hello", || {
+        lab.ceph(&["hello", "world"]).1.contains("Hello, world!")
+    });
+    eprintln!(
+        "failover: y available {available:?}, answering {:?} after `mgr fail x`",
+        t0.elapsed()
+    );
     // x stepped down: its modules stopped.
     wait_for(20, "x to stop its modules", || {
         let st: Value = serde_json::from_str(&x.ok(&["status", "-f", "json"])).unwrap();
@@ -486,8 +534,19 @@ fn modules_get_the_cluster_maps_and_their_notifications() {
     let lab = Lab::start("cephx");
     let conf = lab.conf();
     let mods = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(common::test_modules().join("mapprobe"), mods.path().join("mapprobe")).unwrap();
-    let daemon = Daemon::start(&["--conf", conf.to_str().unwrap(), "--id", "x", "--module-path", mods.path().to_str().unwrap()]);
+    std::os::unix::fs::symlink(
+        common::test_modules().join("mapprobe"),
+        mods.path().join("mapprobe"),
+    )
+    .unwrap();
+    let daemon = Daemon::start(&[
+        "--conf",
+        conf.to_str().unwrap(),
+        "--id",
+        "x",
+        "--module-path",
+        mods.path().to_str().unwrap(),
+    ]);
     wait_for(30, "rmgr active and available", || {
         let d = lab.mgr_dump();
         d["active_name"] == "x" && d["available"] == true
@@ -500,26 +559,40 @@ fn modules_get_the_cluster_maps_and_their_notifications() {
         serde_json::from_str(&out).unwrap_or(Value::Null)
     };
     let (_, fsid, _) = lab.ceph(&["fsid"]);
-    wait_for(20, "the osd map from the mons", || get("osd_map")["fsid"].as_str() == Some(fsid.trim()));
+    wait_for(20, "the osd map from the mons", || {
+        get("osd_map")["fsid"].as_str() == Some(fsid.trim())
+    });
     let map = get("osd_map");
     assert!(map["epoch"].as_u64().unwrap() > 0);
     assert_eq!(map["osds"].as_array().unwrap().len(), 1, "{map}");
-    assert!(get("osd_map_tree")["nodes"].as_array().is_some_and(|n| !n.is_empty()));
+    assert!(get("osd_map_tree")["nodes"]
+        .as_array()
+        .is_some_and(|n| !n.is_empty()));
     assert!(get("osd_map_crush")["rules"].is_array());
     assert_eq!(get("mon_map")["mons"][0]["name"], "a");
     assert!(get("osd_metadata")["0"]["hostname"].is_string());
     wait_for(20, "the mons' health", || {
-        get("health")["json"].as_str().is_some_and(|j| serde_json::from_str::<Value>(j).is_ok_and(|h| h["status"].is_string()))
+        get("health")["json"].as_str().is_some_and(|j| {
+            serde_json::from_str::<Value>(j).is_ok_and(|h| h["status"].is_string())
+        })
     });
     // A new osdmap epoch reaches the module: the new pool shows, and osd_map fires again.
-    let seen_before = serde_json::from_str::<Value>(&lab.ceph(&["mapprobe", "seen"]).1).unwrap()["osd_map"].as_u64().unwrap_or(0);
+    let seen_before = serde_json::from_str::<Value>(&lab.ceph(&["mapprobe", "seen"]).1).unwrap()
+        ["osd_map"]
+        .as_u64()
+        .unwrap_or(0);
     let (rc, _, err) = lab.ceph(&["osd", "pool", "create", "probe-pool", "8"]);
     assert_eq!(rc, 0, "{err}");
     wait_for(20, "the new pool in get('osd_map')", || {
-        get("osd_map")["pools"].as_array().is_some_and(|p| p.iter().any(|p| p["pool_name"] == "probe-pool"))
+        get("osd_map")["pools"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["pool_name"] == "probe-pool"))
     });
     wait_for(10, "another osd_map notification", || {
-        serde_json::from_str::<Value>(&lab.ceph(&["mapprobe", "seen"]).1).unwrap()["osd_map"].as_u64().unwrap_or(0) > seen_before
+        serde_json::from_str::<Value>(&lab.ceph(&["mapprobe", "seen"]).1).unwrap()["osd_map"]
+            .as_u64()
+            .unwrap_or(0)
+            > seen_before
     });
     drop(daemon);
     drop(lab);

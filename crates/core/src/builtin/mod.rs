@@ -155,7 +155,10 @@ pub(crate) fn perm(prefix: &str) -> Option<&'static str> {
     if prefix == "get_command_descriptions" {
         return Some("r");
     }
-    TABLE.iter().find(|t| cmd_prefix(t.cmd) == prefix).map(|t| t.perm)
+    TABLE
+        .iter()
+        .find(|t| cmd_prefix(t.cmd) == prefix)
+        .map(|t| t.perm)
 }
 
 fn cmd_prefix(cmd: &str) -> String {

@@ -9,8 +9,8 @@ use rmgr_core::{
     ModuleCommand, ModuleContext, ModuleInfo, ModuleOption, ModuleProvider, RunningModule,
 };
 use serde_json::Value;
-use std::io::{Read, Write};
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -232,15 +232,26 @@ impl ModuleProvider for PythonModules {
         // not imported again; the rest are probed a few at a time.
         let cache_path = self.cfg.python_path.with_file_name("module-discovery.json");
         let mut cache = super::discovery_cache::Cache::load(&cache_path);
-        let fps: BTreeMap<String, String> = names.iter().map(|n| (n.clone(), super::discovery_cache::fingerprint(&self.cfg, n))).collect();
+        let fps: BTreeMap<String, String> = names
+            .iter()
+            .map(|n| (n.clone(), super::discovery_cache::fingerprint(&self.cfg, n)))
+            .collect();
         let mut known: BTreeMap<String, LoadReport> = BTreeMap::new();
         for n in &names {
             if let Some(r) = fps.get(n).and_then(|fp| cache.get(n, fp)) {
                 known.insert(n.clone(), r);
             }
         }
-        let to_probe: Vec<String> = names.iter().filter(|n| !known.contains_key(*n)).cloned().collect();
-        tracing::info!(cached = known.len(), probing = to_probe.len(), "discovering Python modules");
+        let to_probe: Vec<String> = names
+            .iter()
+            .filter(|n| !known.contains_key(*n))
+            .cloned()
+            .collect();
+        tracing::info!(
+            cached = known.len(),
+            probing = to_probe.len(),
+            "discovering Python modules"
+        );
         let mut out = Vec::new();
         for chunk in to_probe.chunks(parallel) {
             let reports: Vec<(String, LoadReport)> = std::thread::scope(|s| {
