@@ -174,6 +174,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
             mgr_id: args.id.clone(),
             disabled,
             use_zygote: !args.no_zygote,
+            extra_env: librados_env(args.conf.as_deref(), &args.id, &data),
         },
     ));
     let core = Core::start(CoreConfig {
@@ -276,4 +277,27 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     dispatcher.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// On a cluster, what workers need to give modules a librados handle as `mgr.<id>`
+/// (`MgrModule.rados`): the conf, the name, and the keyring the daemon itself uses.
+fn librados_env(
+    conf: Option<&std::path::Path>,
+    id: &str,
+    data: &std::path::Path,
+) -> Vec<(String, String)> {
+    let Some(conf) = conf else { return Vec::new() };
+    let keyring = rmgr_msgr::CephConf::load(conf, id)
+        .ok()
+        .and_then(|c| c.key(Some(data)).ok())
+        .map(|(_, path)| path.to_string_lossy().to_string());
+    vec![
+        (
+            "RMGR_CEPH_CONF".to_string(),
+            conf.to_string_lossy().to_string(),
+        ),
+        ("RMGR_CEPH_NAME".to_string(), format!("mgr.{id}")),
+        // Auth none needs no key; librados then ignores an empty keyring.
+        ("RMGR_CEPH_KEYRING".to_string(), keyring.unwrap_or_default()),
+    ]
 }

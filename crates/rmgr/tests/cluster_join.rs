@@ -576,6 +576,18 @@ fn modules_get_the_cluster_maps_and_their_notifications() {
             serde_json::from_str::<Value>(j).is_ok_and(|h| h["status"].is_string())
         })
     });
+    // `self.rados` is a librados handle with the manager's identity.
+    let (rc, out, err) = lab.ceph(&["mapprobe", "rados"]);
+    assert_eq!(rc, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["fsid"].as_str(), Some(fsid.trim()), "{out}");
+    let pools_from_map: Vec<Value> = get("osd_map")["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pool_name"].clone())
+        .collect();
+    assert_eq!(r["pools"].as_array().unwrap(), &pools_from_map, "{out}");
     // A new osdmap epoch reaches the module: the new pool shows, and osd_map fires again.
     let seen_before = serde_json::from_str::<Value>(&lab.ceph(&["mapprobe", "seen"]).1).unwrap()
         ["osd_map"]

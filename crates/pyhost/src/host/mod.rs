@@ -29,6 +29,8 @@ pub(crate) struct HostConfig {
     pub(crate) zygote: std::sync::Mutex<Option<std::sync::Arc<zygote::Zygote>>>,
     /// Whether to fork workers from the zygote (else every worker is a fresh process).
     pub(crate) use_zygote: bool,
+    /// Environment every worker gets (on a cluster: how to make its librados context).
+    pub(crate) extra_env: Vec<(String, String)>,
 }
 
 /// A worker process: spawned directly (the core is its parent) or forked by the zygote
@@ -109,10 +111,11 @@ impl HostConfig {
                 Err(e) => tracing::warn!(module, "no zygote ({e}); spawning directly"),
             }
         }
-        let envs = [(
+        let mut envs = vec![(
             "RMGR_PYTHON_PATH",
             self.python_path.to_string_lossy().to_string(),
         )];
+        envs.extend(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.clone())));
         let mut child = ffi::spawn_worker(&self.exe, module, &envs, child_end)?;
         worker::forward_output(module, child.stdout.take(), child.stderr.take());
         Ok(Proc::Direct(child))

@@ -33,6 +33,9 @@ pub struct PythonModulesConfig {
     pub disabled: Vec<String>,
     /// Fork workers from a preloaded zygote (shared memory, fast starts).
     pub use_zygote: bool,
+    /// Extra environment for every worker (on a cluster: RMGR_CEPH_CONF, RMGR_CEPH_NAME,
+    /// RMGR_CEPH_KEYRING, from which `_ceph_get_context` makes the librados context).
+    pub extra_env: Vec<(String, String)>,
 }
 
 pub struct PythonModules {
@@ -54,6 +57,7 @@ impl PythonModules {
                 perf: super::perf::PerfQueries::default(),
                 zygote: std::sync::Mutex::new(None),
                 use_zygote: c.use_zygote,
+                extra_env: c.extra_env,
             }),
             mgr_id: c.mgr_id,
             disabled: c.disabled,

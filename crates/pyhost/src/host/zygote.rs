@@ -37,7 +37,7 @@ impl Zygote {
     pub(crate) fn start(cfg: &HostConfig) -> std::io::Result<Arc<Zygote>> {
         let (parent, child) = UnixStream::pair()?;
         let child_fd: OwnedFd = child.into();
-        let envs = [
+        let mut envs = vec![
             (
                 "RMGR_PYTHON_PATH",
                 cfg.python_path.to_string_lossy().to_string(),
@@ -46,6 +46,7 @@ impl Zygote {
             // Module threads otherwise get a glibc arena each (tens of MiB of heap).
             ("MALLOC_ARENA_MAX", "2".to_string()),
         ];
+        envs.extend(cfg.extra_env.iter().map(|(k, v)| (k.as_str(), v.clone())));
         let mut proc = ffi::spawn_worker(&cfg.exe, "--zygote", &envs, &child_fd)?;
         drop(child_fd);
         super::worker::forward_output("zygote", proc.stdout.take(), proc.stderr.take());

@@ -535,10 +535,33 @@ impl BaseMgrModule {
             .to_string())
     }
 
-    fn _ceph_get_context(&self, py: Python<'_>) -> PyObject {
-        // Standalone there is no CephContext for librados to borrow; `MgrModule.rados`
-        // then fails with librados' own error.
-        py.None()
+    fn _ceph_get_context(&self, py: Python<'_>) -> PyResult<PyObject> {
+        // Standalone there is no cluster: `MgrModule.rados` then fails with librados' own
+        // error. On a cluster, a CephContext of our own identity (mgr.<id>, the daemon's
+        // conf and keyring) made through librados, as a capsule python3-rados accepts.
+        let (Ok(conf), Ok(name), Ok(keyring)) = (
+            std::env::var("RMGR_CEPH_CONF"),
+            std::env::var("RMGR_CEPH_NAME"),
+            std::env::var("RMGR_CEPH_KEYRING"),
+        ) else {
+            return Ok(py.None());
+        };
+        if let Some(c) = self
+            .st()
+            .context
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|c| c.clone_ref(py)))
+        {
+            return Ok(c);
+        }
+        let code = std::ffi::CString::new(CONTEXT_PY).unwrap_or_default();
+        let m = PyModule::from_code(py, &code, c"rmgr_context.py", c"rmgr_context")?;
+        let cap = m.getattr("make")?.call1((conf, name, keyring))?.unbind();
+        if let Ok(mut c) = self.st().context.lock() {
+            *c = Some(cap.clone_ref(py));
+        }
+        Ok(cap)
     }
 
     fn _ceph_set_uri(&self, uri: &str) {
@@ -698,6 +721,37 @@ impl BaseMgrModule {
         to_py(py, &v)
     }
 }
+
+/// Makes a CephContext through librados (`rados_create2` + conf + keyring, then
+/// `rados_cct`) and wraps it in an unnamed capsule, which is what python3-rados'
+/// `Rados(context=...)` takes. The cluster handle is kept for the process's life.
+const CONTEXT_PY: &str = r#"
+import ctypes
+
+_keep = []
+
+def make(conf, name, keyring):
+    lib = ctypes.CDLL('librados.so.2')
+    cluster = ctypes.c_void_p()
+    lib.rados_create2.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint64]
+    rc = lib.rados_create2(ctypes.byref(cluster), b'ceph', name.encode(), 0)
+    if rc:
+        raise OSError(-rc, 'rados_create2 failed')
+    lib.rados_conf_read_file.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    rc = lib.rados_conf_read_file(cluster, conf.encode())
+    if rc:
+        raise OSError(-rc, 'rados_conf_read_file failed')
+    lib.rados_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+    lib.rados_conf_set(cluster, b'keyring', keyring.encode())
+    lib.rados_cct.argtypes = [ctypes.c_void_p]
+    lib.rados_cct.restype = ctypes.c_void_p
+    cct = lib.rados_cct(cluster)
+    new = ctypes.pythonapi.PyCapsule_New
+    new.restype = ctypes.py_object
+    new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+    _keep.append((lib, cluster))
+    return new(cct, None, None)
+"#;
 
 fn type_name(o: &Bound<'_, PyAny>) -> String {
     o.get_type()

@@ -16,6 +16,8 @@ pub(crate) struct WorkerState {
     /// `get()` results by data name: (version, Python object). Callers get a fresh copy
     /// of the containers (see `convert::fresh_copy`), as Pacific hands out new objects.
     pub(crate) get_cache: Mutex<HashMap<String, (u64, pyo3::PyObject)>>,
+    /// On a cluster: the CephContext capsule `_ceph_get_context` hands out (created once).
+    pub(crate) context: Mutex<Option<pyo3::PyObject>>,
     /// Declared types of this module's options (including the automatic ones).
     pub(crate) own_options: RwLock<HashMap<String, OptionType>>,
 }
@@ -33,6 +35,7 @@ impl WorkerState {
             mgr_id,
             replica: RwLock::new(replica),
             get_cache: Mutex::new(HashMap::new()),
+            context: Mutex::new(None),
             own_options: RwLock::new(HashMap::new()),
         })
     }

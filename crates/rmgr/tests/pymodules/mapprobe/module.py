@@ -25,3 +25,11 @@ class MapProbe(MgrModule):
     def notified(self) -> HandleCommandResult:
         """Notifications received, by type"""
         return HandleCommandResult(stdout=json.dumps(self.seen))
+
+    @CLIReadCommand('mapprobe rados')
+    def rados_info(self) -> HandleCommandResult:
+        """The module's own librados handle (MgrModule.rados): fsid and pools"""
+        return HandleCommandResult(stdout=json.dumps({
+            'fsid': self.rados.get_fsid(),
+            'pools': self.rados.list_pools(),
+        }))
