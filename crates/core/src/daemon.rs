@@ -100,6 +100,8 @@ pub(crate) struct Shared {
     pub(crate) runtime_defaults: BTreeMap<String, String>,
     /// Whether this daemon is the active manager (standalone: always).
     active: std::sync::atomic::AtomicBool,
+    /// The always-on set the mons' MgrMap gives (on a cluster).
+    mon_always_on: std::sync::RwLock<Option<BTreeSet<String>>>,
     pub(crate) builtin_descs: Vec<CommandDesc>,
     pub(crate) cluster: ClusterState,
     /// Serialises module starts and stops, which await providers; only this async mutex
@@ -409,6 +411,10 @@ impl Shared {
     }
 
     pub(crate) fn always_on(&self) -> BTreeSet<String> {
+        // On a cluster the mons decide (MgrMap `always_on_modules`); standalone, the option.
+        if let Some(set) = self.mon_always_on.read().ok().and_then(|s| s.clone()) {
+            return set;
+        }
         let v = self
             .daemon_option("rmgr_always_on_modules")
             .unwrap_or_default();
@@ -574,6 +580,7 @@ impl Core {
             log_control: cfg.log_control,
             runtime_defaults: cfg.runtime_defaults,
             active: std::sync::atomic::AtomicBool::new(!cfg.start_inactive),
+            mon_always_on: std::sync::RwLock::new(None),
             builtin_descs: builtin::descriptions(),
             cluster: ClusterState::new(),
             reconcile_lock: tokio::sync::Mutex::new(()),
@@ -1082,5 +1089,14 @@ impl Core {
             self.shared.notify_modules(t, "");
         }
         changed
+    }
+}
+
+impl Core {
+    /// The mons' always-on set for our release (MgrMap); it replaces the standalone option.
+    pub fn set_always_on(&self, modules: BTreeSet<String>) {
+        if let Ok(mut s) = self.shared.mon_always_on.write() {
+            *s = Some(modules);
+        }
     }
 }

@@ -401,6 +401,7 @@ async fn follow_mgr_map(
         };
         let gid = status.borrow().global_id;
         let active = gid != 0 && map.active_gid == gid;
+        core.set_always_on(map.always_on(rmgr_msgr::messages::mgr_map::CEPH_RELEASE_PACIFIC));
         if active && !was_active {
             tracing::info!(epoch = map.epoch, gid, "this manager is active");
             // The enabled set first, so the role change starts exactly the right modules.

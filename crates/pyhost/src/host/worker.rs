@@ -210,22 +210,23 @@ impl Inner {
         if let Ok(mut p) = self.pending.lock() {
             p.insert(id, otx);
         }
-        if tx.send(make(id)).await.is_err() {
+        // The bound covers queueing the frame too: a wedged worker's full queue times out.
+        let exchange = async {
+            if tx.send(make(id)).await.is_err() {
+                return Err(RequestError::Down);
+            }
+            orx.await.map_err(|_| RequestError::Down)
+        };
+        let r = match tokio::time::timeout(timeout, exchange).await {
+            Ok(r) => r,
+            Err(_) => Err(RequestError::TimedOut),
+        };
+        if r.is_err() {
             if let Ok(mut p) = self.pending.lock() {
                 p.remove(&id);
             }
-            return Err(RequestError::Down);
         }
-        match tokio::time::timeout(timeout, orx).await {
-            Ok(Ok(r)) => Ok(r),
-            Ok(Err(_)) => Err(RequestError::Down),
-            Err(_) => {
-                if let Ok(mut p) = self.pending.lock() {
-                    p.remove(&id);
-                }
-                Err(RequestError::TimedOut)
-            }
-        }
+        r
     }
 
     fn replica(&self) -> Replica {
@@ -451,9 +452,13 @@ impl RunningModule for PyWorker {
                 );
             }
             let timeout = inner.cfg.command_timeout;
+            // One deadline for the whole command (waiting for construction included), so
+            // this bound always fires before the core's backstop.
+            let deadline = tokio::time::Instant::now() + timeout;
             // A command that arrives while the module is being constructed waits for it.
             let mut phase = inner.phase.subscribe();
-            let _ = tokio::time::timeout(timeout, phase.wait_for(|p| *p != Phase::Starting)).await;
+            let _ =
+                tokio::time::timeout_at(deadline, phase.wait_for(|p| *p != Phase::Starting)).await;
             if inner.start_failure.lock().ok().is_some_and(|s| s.is_some()) {
                 return CommandReply::err(
                     errno::EOPNOTSUPP,
@@ -468,7 +473,7 @@ impl RunningModule for PyWorker {
                         cmd: Value::Object(cmd),
                         inbuf,
                     },
-                    timeout,
+                    deadline.saturating_duration_since(tokio::time::Instant::now()),
                 )
                 .await;
             match r {
