@@ -132,3 +132,23 @@ fn sha256_hex(data: &[u8]) -> String {
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
+
+/// A constructor that calls into the daemon (get() of uncached data, mon_command) gets
+/// its answers: the worker reads replies before the module exists (Debian's volumes does
+/// this; it used to hang).
+#[test]
+fn a_constructor_may_call_into_the_daemon() {
+    let d = Daemon::with_modules(&[&common::test_modules()], &[]);
+    d.ok(&["mgr", "module", "enable", "initcall"]);
+    assert!(
+        d.wait_for(30, || d.rmgr(&["initcall", "result"]).code == 0),
+        "log:\n{}",
+        common::tail(&d.log(), 30)
+    );
+    let v: Value = serde_json::from_str(&d.ok(&["initcall", "result"])).unwrap();
+    assert!(v["fs_map_epoch"].is_number(), "{v}");
+    assert_eq!(
+        v["mon_reply"],
+        serde_json::json!([-2, "", "key 'nope' doesn't exist"])
+    );
+}

@@ -375,6 +375,24 @@ fn run(
             return 1;
         }
     };
+    // The reader runs before the module is constructed: an `__init__` that calls into the
+    // core (get(), mon_command, …) needs its replies delivered.
+    let cell: Arc<std::sync::OnceLock<Arc<PyObject>>> = Arc::new(std::sync::OnceLock::new());
+    let (jobs_tx, jobs_rx) = channel::<Job>();
+    let backlog = Arc::new(AtomicUsize::new(0));
+    {
+        let (st, cell, backlog, jobs_tx) =
+            (st.clone(), cell.clone(), backlog.clone(), jobs_tx.clone());
+        let _ = std::thread::Builder::new()
+            .name("reader".into())
+            .spawn(move || {
+                read_loop(&st, &mut reader, &mut decoder, &jobs_tx, &backlog, &cell);
+                st.conn.fail_all();
+                // The core is gone: nothing can be answered any more.
+                std::process::exit(0);
+            });
+    }
+    drop(jobs_tx);
     let instance = Python::with_gil(|py| -> Result<PyObject, String> {
         let r = match (mode, &classes.standby) {
             (Mode::Standby, Some(sb)) => sb
@@ -411,6 +429,7 @@ fn run(
             return 1;
         }
     };
+    let _ = cell.set(instance.clone());
     let _ = st.conn.send(&Frame::Started { error: None });
 
     let serve = {
@@ -429,32 +448,6 @@ fn run(
         })
     };
 
-    let (jobs_tx, jobs_rx) = channel::<Job>();
-    let backlog = Arc::new(AtomicUsize::new(0));
-    {
-        let (st, instance, backlog, jobs_tx) = (
-            st.clone(),
-            instance.clone(),
-            backlog.clone(),
-            jobs_tx.clone(),
-        );
-        let _ = std::thread::Builder::new()
-            .name("reader".into())
-            .spawn(move || {
-                read_loop(
-                    &st,
-                    &mut reader,
-                    &mut decoder,
-                    &jobs_tx,
-                    &backlog,
-                    &instance,
-                );
-                st.conn.fail_all();
-                // The core is gone: nothing can be answered any more.
-                std::process::exit(0);
-            });
-    }
-    drop(jobs_tx);
     // Commands, notifications and config_notify run one at a time on the module's
     // finisher thread, named as Pacific names it; `serve` runs beside it.
     let finisher_name: String = format!("m-fin-{}", st.module).chars().take(15).collect();
@@ -581,7 +574,7 @@ fn read_loop(
     decoder: &mut Decoder,
     jobs: &Sender<Job>,
     backlog: &Arc<AtomicUsize>,
-    instance: &Arc<PyObject>,
+    instance: &Arc<std::sync::OnceLock<Arc<PyObject>>>,
 ) {
     while let Some(frame) = read_frame(reader, decoder) {
         match frame {
@@ -608,7 +601,13 @@ fn read_loop(
                 let _ = jobs.send(Job::ConfigNotify);
             }
             Frame::Remote { id, method, args } => {
-                let (st, instance) = (st.clone(), instance.clone());
+                let Some(instance) = instance.get().cloned() else {
+                    let result =
+                        CallResult::err("NotReady", "the module is still being constructed");
+                    let _ = st.conn.send(&Frame::Reply { id, result });
+                    continue;
+                };
+                let st = st.clone();
                 let _ = std::thread::Builder::new()
                     .name("remote".into())
                     .spawn(move || {
