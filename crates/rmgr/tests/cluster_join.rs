@@ -89,7 +89,8 @@ impl Lab {
     }
 
     /// Stops the mon and starts it again (same store, same address).
-    fn restart_mon(&self) {
+    /// Stops the mon, runs `meanwhile` while it is away, and starts it again.
+    fn restart_mon_while(&self, meanwhile: impl FnOnce()) {
         let pid = std::fs::read_to_string(self.dir.join("run/mon.a.pid")).expect("mon pid file");
         let pid = pid.trim().to_string();
         let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -97,6 +98,7 @@ impl Lab {
         wait_for(20, "the mon to stop", || {
             std::fs::read_to_string(format!("/proc/{pid}/cmdline")).map_or(true, |c| c.is_empty())
         });
+        meanwhile();
         let status = Command::new("ceph-mon")
             .arg("--conf")
             .arg(self.conf())
@@ -304,7 +306,18 @@ fn rmgr_becomes_the_active_manager_of_a_pacific_cluster() {
 
     // The mon restarts: rmgr reconnects and reclaims its global id (the lab forbids
     // insecure reclaim, so this presents the old cephx ticket), and stays active.
-    lab.restart_mon();
+    // While the mons are away rmgr keeps serving with its last state.
+    lab.restart_mon_while(|| {
+        std::thread::sleep(Duration::from_secs(3));
+        let r = daemon.rmgr(&["hello", "world"]);
+        assert!(
+            r.stdout.contains("Hello, Paris!") || r.stdout.contains("Hello, world!"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+        assert_eq!(daemon.rmgr(&["health"]).code, 0);
+    });
     wait_for(30, "rmgr to log in again", || {
         daemon.log().matches("mon session established").count() >= 2
     });
