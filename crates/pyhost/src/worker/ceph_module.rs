@@ -41,6 +41,12 @@ pub(crate) fn call(py: Python<'_>, st: &WorkerState, method: &str, args: Value) 
     }
 }
 
+/// A call whose JSON answer goes straight back to Python.
+fn call_py(py: Python<'_>, st: &WorkerState, method: &str, args: Value) -> PyResult<PyObject> {
+    let v = call(py, st, method, args)?;
+    to_py(py, &v)
+}
+
 /// A one-way notice to the core (logging, health, progress): never waits.
 fn event(st: &WorkerState, method: &str, args: Value) {
     let _ = st.conn.send(&crate::protocol::Frame::Call {
@@ -130,13 +136,12 @@ fn module_option(
                 .and_then(|v| typed_to_py(py, v)),
         };
     }
-    let v = call(
+    call_py(
         py,
         st,
         "get_module_option",
         json!({"module": module, "key": key, "prefix": prefix.unwrap_or("")}),
-    )?;
-    to_py(py, &v)
+    )
 }
 
 fn ceph_option(py: Python<'_>, st: &WorkerState, name: &str) -> PyResult<PyObject> {
@@ -200,8 +205,7 @@ impl BaseMgrModule {
 
     #[pyo3(signature = (hostname))]
     fn _ceph_get_server(&self, py: Python<'_>, hostname: Option<&str>) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_server", json!({ "hostname": hostname }))?;
-        to_py(py, &v)
+        call_py(py, self.st(), "get_server", json!({ "hostname": hostname }))
     }
 
     fn _ceph_get_metadata(
@@ -210,13 +214,12 @@ impl BaseMgrModule {
         svc_type: &str,
         svc_id: &str,
     ) -> PyResult<PyObject> {
-        let v = call(
+        call_py(
             py,
             self.st(),
             "get_metadata",
             json!({"svc_type": svc_type, "svc_id": svc_id}),
-        )?;
-        to_py(py, &v)
+        )
     }
 
     fn _ceph_get_daemon_status(
@@ -225,13 +228,12 @@ impl BaseMgrModule {
         svc_type: &str,
         svc_id: &str,
     ) -> PyResult<PyObject> {
-        let v = call(
+        call_py(
             py,
             self.st(),
             "get_daemon_status",
             json!({"svc_type": svc_type, "svc_id": svc_id}),
-        )?;
-        to_py(py, &v)
+        )
     }
 
     fn _ceph_get_osdmap(&self, py: Python<'_>) -> PyResult<PyObject> {
@@ -251,8 +253,7 @@ impl BaseMgrModule {
     }
 
     fn _ceph_get_daemon_health_metrics(&self, py: Python<'_>) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "get_daemon_health_metrics", json!({}))?;
-        to_py(py, &v)
+        call_py(py, self.st(), "get_daemon_health_metrics", json!({}))
     }
 
     // ---- options ----------------------------------------------------------------------
@@ -295,13 +296,12 @@ impl BaseMgrModule {
         entity: &str,
         name: &str,
     ) -> PyResult<PyObject> {
-        let v = call(
+        call_py(
             py,
             self.st(),
             "get_foreign_option",
             json!({"entity": entity, "name": name}),
-        )?;
-        to_py(py, &v)
+        )
     }
 
     // ---- KV store ---------------------------------------------------------------------
@@ -620,13 +620,12 @@ impl BaseMgrModule {
         svc_type: &str,
         svc_id: &str,
     ) -> PyResult<PyObject> {
-        let v = call(
+        call_py(
             py,
             self.st(),
             "get_perf_schema",
             json!({"svc_type": svc_type, "svc_id": svc_id}),
-        )?;
-        to_py(py, &v)
+        )
     }
 
     fn _ceph_get_counter(
@@ -636,13 +635,12 @@ impl BaseMgrModule {
         svc_id: &str,
         path: &str,
     ) -> PyResult<PyObject> {
-        let v = call(
+        call_py(
             py,
             self.st(),
             "get_counter",
             json!({"svc_type": svc_type, "svc_id": svc_id, "path": path}),
-        )?;
-        to_py(py, &v)
+        )
     }
 
     fn _ceph_get_latest_counter(
@@ -652,13 +650,12 @@ impl BaseMgrModule {
         svc_id: &str,
         path: &str,
     ) -> PyResult<PyObject> {
-        let v = call(
+        call_py(
             py,
             self.st(),
             "get_latest_counter",
             json!({"svc_type": svc_type, "svc_id": svc_id, "path": path}),
-        )?;
-        to_py(py, &v)
+        )
     }
 
     fn _ceph_add_osd_perf_query(
@@ -666,8 +663,7 @@ impl BaseMgrModule {
         py: Python<'_>,
         query: &Bound<'_, PyAny>,
     ) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "add_osd_perf_query", from_py(query)?)?;
-        to_py(py, &v)
+        call_py(py, self.st(), "add_osd_perf_query", from_py(query)?)
     }
 
     fn _ceph_remove_osd_perf_query(&self, py: Python<'_>, query_id: i64) -> PyResult<()> {
@@ -681,13 +677,12 @@ impl BaseMgrModule {
     }
 
     fn _ceph_get_osd_perf_counters(&self, py: Python<'_>, query_id: i64) -> PyResult<PyObject> {
-        let v = call(
+        call_py(
             py,
             self.st(),
             "get_osd_perf_counters",
             json!({ "id": query_id }),
-        )?;
-        to_py(py, &v)
+        )
     }
 
     fn _ceph_add_mds_perf_query(
@@ -695,8 +690,7 @@ impl BaseMgrModule {
         py: Python<'_>,
         query: &Bound<'_, PyAny>,
     ) -> PyResult<PyObject> {
-        let v = call(py, self.st(), "add_mds_perf_query", from_py(query)?)?;
-        to_py(py, &v)
+        call_py(py, self.st(), "add_mds_perf_query", from_py(query)?)
     }
 
     fn _ceph_remove_mds_perf_query(&self, py: Python<'_>, query_id: i64) -> PyResult<()> {
@@ -712,13 +706,12 @@ impl BaseMgrModule {
     fn _ceph_reregister_mds_perf_queries(&self) {}
 
     fn _ceph_get_mds_perf_counters(&self, py: Python<'_>, query_id: i64) -> PyResult<PyObject> {
-        let v = call(
+        call_py(
             py,
             self.st(),
             "get_mds_perf_counters",
             json!({ "id": query_id }),
-        )?;
-        to_py(py, &v)
+        )
     }
 }
 
@@ -811,8 +804,7 @@ impl BaseMgrStandbyModule {
     }
 
     fn _ceph_get_store(&self, py: Python<'_>, key: &str) -> PyResult<PyObject> {
-        let v = call(py, &self.st, "get_store", json!({ "key": key }))?;
-        to_py(py, &v)
+        call_py(py, &self.st, "get_store", json!({ "key": key }))
     }
 
     fn _ceph_get_active_uri(&self, py: Python<'_>) -> PyResult<String> {
