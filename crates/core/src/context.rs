@@ -103,6 +103,11 @@ impl ModuleContext {
         self.shared.mgr_id()
     }
 
+    /// The daemons' state index (perf counters, metadata, service status).
+    pub fn daemon_state(&self) -> &crate::daemon_state::DaemonStateIndex {
+        &self.shared.daemon_state
+    }
+
     // ---- lifecycle -------------------------------------------------------------------
 
     pub fn is_stopping(&self) -> bool {
@@ -435,6 +440,22 @@ impl ModuleContext {
         reply
     }
 
+    /// `send_command()` to another daemon (`osd`, `mds`): `None` when no
+    /// [`DaemonLink`](crate::DaemonLink) is set (standalone), else the daemon's answer.
+    pub async fn daemon_command(
+        &self,
+        svc_type: &str,
+        svc_id: &str,
+        cmd_json: &str,
+        inbuf: &[u8],
+    ) -> Option<crate::CommandReply> {
+        let link = self.shared.daemon_link()?;
+        Some(
+            link.command(svc_type, svc_id, cmd_json.to_string(), inbuf.to_vec())
+                .await,
+        )
+    }
+
     /// Fires the `command` notification after a `send_command` completes.
     pub fn notify_command_done(&self, tag: &str) {
         self.shared.notify_modules("command", tag);
@@ -483,9 +504,10 @@ impl ModuleContext {
         self.shared.set_host_problem(&self.module, problem);
     }
 
-    /// The URI a module published (`get_active_uri`).
+    /// The URI the active manager published for a module (`get_active_uri`): the
+    /// MgrMap's `services` on a cluster, this daemon's own standalone.
     pub fn service_uri(&self, module: &str) -> Option<String> {
-        self.shared.services().get(module).cloned()
+        self.shared.active_uri(module)
     }
 
     /// Records a device's predicted wear level in its KV metadata (`device/<devid>`).

@@ -75,6 +75,9 @@ pub(crate) struct ModuleTable {
     pub(crate) entries: BTreeMap<String, ModuleEntry>,
     pub(crate) enabled: BTreeSet<String>,
     pub(crate) running: BTreeMap<String, Arc<dyn RunningModule>>,
+    /// Standby instances (Pacific's StandbyPyModules), while this manager is not active:
+    /// they get replica updates only, never commands, notifications or `remote()`.
+    pub(crate) standby: BTreeMap<String, Arc<dyn RunningModule>>,
     /// Modules whose construction failed (Pacific: not started, commands ENOTSUP).
     pub(crate) start_errors: BTreeMap<String, String>,
     /// Command prefix → (owning module, perm), for every loaded module: dispatch and the
@@ -91,6 +94,9 @@ pub(crate) struct Shared {
     pub(crate) modules: Mutex<ModuleTable>,
     health: Mutex<BTreeMap<String, BTreeMap<String, HealthCheck>>>,
     services: Mutex<BTreeMap<String, String>>,
+    /// The MgrMap's `services` (what the active manager's modules published), on a
+    /// cluster: a standby module's `get_active_uri()` answers from it.
+    mgr_map_services: Mutex<Option<BTreeMap<String, String>>>,
     /// Modules whose host process is failing (crashed worker …), with the reason.
     host_problems: Mutex<BTreeMap<String, String>>,
     pub(crate) progress: Mutex<BTreeMap<String, serde_json::Value>>,
@@ -109,6 +115,14 @@ pub(crate) struct Shared {
     reconcile_lock: tokio::sync::Mutex<()>,
     /// The mons, on a cluster ([`Core::set_mon_link`]).
     mon_link: std::sync::RwLock<Option<crate::mon_link::LinkHandle>>,
+    /// OSDs and MDSs, on a cluster ([`Core::set_daemon_link`]).
+    daemon_link: std::sync::RwLock<Option<Arc<dyn crate::daemon_link::DaemonLink>>>,
+    /// Every daemon's reported state: sessions, perf counters, metadata.
+    pub(crate) daemon_state: Arc<crate::daemon_state::DaemonStateIndex>,
+    /// Where scrub/force-recovery orders go (the OSDs' sessions, on a cluster).
+    effect_link: std::sync::RwLock<Option<Arc<dyn crate::builtin::EffectLink>>>,
+    /// `get('pg_ready')`: the PG statistics are complete (standalone: always).
+    pub(crate) pg_ready: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -252,6 +266,10 @@ impl Shared {
             m.on_change(&change);
             m.config_notify();
         }
+        // Standby instances keep their replicas current but get no config_notify.
+        for m in self.standby_modules() {
+            m.on_change(&change);
+        }
     }
 
     /// Writes (or with `None` deletes) a KV key durably, then updates module replicas.
@@ -272,15 +290,27 @@ impl Shared {
                 key: key.to_string(),
                 value: value.map(|v| String::from_utf8_lossy(v).into_owned()),
             };
-            for m in self.running_modules() {
+            for m in self
+                .running_modules()
+                .into_iter()
+                .chain(self.standby_modules())
+            {
                 m.on_change(&change);
             }
         }
         Ok(existed)
     }
 
+    pub(crate) fn effect_link(&self) -> Option<Arc<dyn crate::builtin::EffectLink>> {
+        self.effect_link.read().ok().and_then(|l| l.clone())
+    }
+
     pub(crate) fn mon_link(&self) -> Option<crate::mon_link::LinkHandle> {
         self.mon_link.read().ok().and_then(|l| l.clone())
+    }
+
+    pub(crate) fn daemon_link(&self) -> Option<Arc<dyn crate::daemon_link::DaemonLink>> {
+        self.daemon_link.read().ok().and_then(|l| l.clone())
     }
 
     /// A KV write as the cluster sees it: with a mon link, `config-key set/del` on the
@@ -319,7 +349,11 @@ impl Shared {
             name: name.to_string(),
             version,
         };
-        for m in self.running_modules() {
+        for m in self
+            .running_modules()
+            .into_iter()
+            .chain(self.standby_modules())
+        {
             m.on_change(&change);
         }
         Ok(version)
@@ -368,6 +402,29 @@ impl Shared {
             .lock()
             .map(|t| t.running.values().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The standby instances running (none while active).
+    pub(crate) fn standby_modules(&self) -> Vec<Arc<dyn RunningModule>> {
+        self.modules
+            .lock()
+            .map(|t| t.standby.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// `get_active_uri()` for `module`: the URI the active manager published for it. On
+    /// a cluster that is the MgrMap's `services`; standalone this daemon is the active
+    /// one, so its own.
+    pub(crate) fn active_uri(&self, module: &str) -> Option<String> {
+        if let Some(map) = self
+            .mgr_map_services
+            .lock()
+            .ok()
+            .and_then(|m| m.as_ref().map(|m| m.get(module).cloned()))
+        {
+            return map;
+        }
+        self.services().get(module).cloned()
     }
 
     pub(crate) fn set_module_health(&self, module: &str, checks: BTreeMap<String, HealthCheck>) {
@@ -573,6 +630,7 @@ impl Core {
             modules: Mutex::new(ModuleTable::default()),
             health: Mutex::new(BTreeMap::new()),
             services: Mutex::new(BTreeMap::new()),
+            mgr_map_services: Mutex::new(None),
             host_problems: Mutex::new(BTreeMap::new()),
             progress: Mutex::new(BTreeMap::new()),
             clients: Mutex::new(BTreeSet::new()),
@@ -585,6 +643,10 @@ impl Core {
             cluster: ClusterState::new(),
             reconcile_lock: tokio::sync::Mutex::new(()),
             mon_link: std::sync::RwLock::new(None),
+            daemon_link: std::sync::RwLock::new(None),
+            daemon_state: Arc::new(crate::daemon_state::DaemonStateIndex::new()),
+            pg_ready: std::sync::atomic::AtomicBool::new(true),
+            effect_link: std::sync::RwLock::new(None),
         });
         if let (Some(lc), Some(v)) = (&shared.log_control, shared.daemon_option("debug_mgr")) {
             lc.set_debug_mgr(&v);
@@ -652,36 +714,74 @@ impl Core {
     }
 
     /// Starts every wanted module that is not running, stops every running one that is no
-    /// longer wanted (module_loading.md §3.5).
+    /// longer wanted (module_loading.md §3.5). The active manager runs the active classes;
+    /// a standby runs the standby class of each wanted module that has one, when
+    /// `mgr_standby_modules` is true (Pacific's StandbyPyModules). Standby instances stop
+    /// before active ones start (and the reverse), so a port passes from one to the other.
     pub(crate) async fn reconcile(&self) {
         let s = &self.shared;
         let _serial = s.reconcile_lock.lock().await;
         let always_on = s.always_on();
         let active = s.active.load(std::sync::atomic::Ordering::SeqCst);
-        let (to_start, to_stop) = {
+        // Like Pacific, a standby starts its modules once it has seen a MgrMap (which
+        // says which modules are enabled, and where the active one is).
+        let map_seen = s.mgr_map_services.lock().is_ok_and(|m| m.is_some());
+        let standby_modules = !active
+            && map_seen
+            && s.daemon_option("mgr_standby_modules")
+                .is_none_or(|v| !matches!(v.as_str(), "false" | "0"));
+        let (to_start, to_stop, sb_start, sb_stop) = {
             let Ok(t) = s.modules.lock() else { return };
-            // A standby runs no active modules (Pacific runs their standby classes).
+            let wanted_here = |n: &String, e: &ModuleEntry| {
+                e.info.loaded && (t.enabled.contains(n) || always_on.contains(n))
+            };
             let wanted: BTreeSet<String> = t
                 .entries
                 .iter()
+                .filter(|(n, e)| active && wanted_here(n, e))
+                .map(|(n, _)| n.clone())
+                .collect();
+            // Pacific's standby_start: enabled (or always-on), can_run, with a standby class.
+            let wanted_standby: BTreeSet<String> = t
+                .entries
+                .iter()
                 .filter(|(n, e)| {
-                    active && e.info.loaded && (t.enabled.contains(*n) || always_on.contains(*n))
+                    standby_modules && wanted_here(n, e) && e.info.can_run && e.info.has_standby
                 })
                 .map(|(n, _)| n.clone())
                 .collect();
-            let to_start: Vec<(String, usize)> = wanted
-                .iter()
-                .filter(|n| !t.running.contains_key(*n))
-                .filter_map(|n| t.entries.get(n).map(|e| (n.clone(), e.provider)))
-                .collect();
-            let to_stop: Vec<String> = t
-                .running
-                .keys()
-                .filter(|n| !wanted.contains(*n))
-                .cloned()
-                .collect();
-            (to_start, to_stop)
+            let start = |want: &BTreeSet<String>, running: &BTreeMap<String, _>| {
+                want.iter()
+                    .filter(|n| !running.contains_key(*n))
+                    .filter_map(|n| t.entries.get(n).map(|e| (n.clone(), e.provider)))
+                    .collect::<Vec<(String, usize)>>()
+            };
+            let stop = |want: &BTreeSet<String>, running: &BTreeMap<String, _>| {
+                running
+                    .keys()
+                    .filter(|n| !want.contains(*n))
+                    .cloned()
+                    .collect::<Vec<String>>()
+            };
+            (
+                start(&wanted, &t.running),
+                stop(&wanted, &t.running),
+                start(&wanted_standby, &t.standby),
+                stop(&wanted_standby, &t.standby),
+            )
         };
+        for name in sb_stop {
+            let instance = s
+                .modules
+                .lock()
+                .ok()
+                .and_then(|mut t| t.standby.remove(&name));
+            if let Some(r) = instance {
+                tracing::info!(module = %name, "stopping module in standby mode");
+                r.stop().await;
+            }
+            s.set_host_problem(&name, None);
+        }
         for name in to_stop {
             let running = s
                 .modules
@@ -714,6 +814,23 @@ impl Core {
                     if let Ok(mut t) = s.modules.lock() {
                         t.start_errors.insert(name, e);
                     }
+                }
+            }
+        }
+        for (name, provider) in sb_start {
+            let Some(p) = s.providers.get(provider).cloned() else {
+                continue;
+            };
+            let ctx = ModuleContext::new(s.clone(), &name);
+            tracing::info!(module = %name, kind = p.kind(), "starting module in standby mode");
+            match p.start_standby(&name, ctx) {
+                Ok(r) => {
+                    if let Ok(mut t) = s.modules.lock() {
+                        t.standby.insert(name, r);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(module = %name, "Failed to run module in standby mode ('{name}'): {e}");
                 }
             }
         }
@@ -824,6 +941,9 @@ impl Core {
         if let Some(b) = builtin::find(&prefix) {
             return builtin::run(self, b, &cmd, inbuf).await;
         }
+        if builtin::native_handles(&prefix) {
+            return builtin::native_run(self, &prefix, &cmd).await;
+        }
         let s = &self.shared;
         enum Target {
             Run(Arc<dyn RunningModule>),
@@ -894,7 +1014,13 @@ impl Core {
         let running: Vec<(String, Arc<dyn RunningModule>)> = s
             .modules
             .lock()
-            .map(|mut t| std::mem::take(&mut t.running).into_iter().collect())
+            .map(|mut t| {
+                let standby = std::mem::take(&mut t.standby);
+                std::mem::take(&mut t.running)
+                    .into_iter()
+                    .chain(standby)
+                    .collect()
+            })
             .unwrap_or_default();
         for (name, r) in running {
             tracing::info!(module = %name, "stopping module");
@@ -917,6 +1043,11 @@ pub struct AvailableModule {
 
 /// Read-only views and the MgrMap hook a cluster backend needs.
 impl Core {
+    /// The daemons' state index (MMgrOpen/MMgrReport/MMgrClose and mon metadata feed it).
+    pub fn daemon_state(&self) -> Arc<crate::daemon_state::DaemonStateIndex> {
+        self.shared.daemon_state.clone()
+    }
+
     /// Every discovered module, loaded or not, by name.
     pub fn available_modules(&self) -> Vec<AvailableModule> {
         let Ok(t) = self.shared.modules.lock() else {
@@ -969,6 +1100,14 @@ impl Core {
 }
 
 impl Core {
+    /// Lets modules' `send_command('osd'|'mds', …)` reach those daemons (see
+    /// [`crate::daemon_link`]).
+    pub fn set_daemon_link(&self, link: Arc<dyn crate::daemon_link::DaemonLink>) {
+        if let Ok(mut l) = self.shared.daemon_link.write() {
+            *l = Some(link);
+        }
+    }
+
     /// Runs the core against real mons from now on: `mon_command()` reaches them and
     /// module KV writes go through them (see [`crate::mon_link`]). Call it from within
     /// the tokio runtime the core runs on (its handle is kept for synchronous callers).
@@ -1043,7 +1182,8 @@ impl Core {
 }
 
 impl Core {
-    /// Becomes the active manager (start the wanted modules) or a standby (stop them).
+    /// Becomes the active manager (standby instances stop, the wanted modules start) or a
+    /// standby (the reverse).
     pub async fn set_active(&self, active: bool) {
         let was = self
             .shared
@@ -1093,6 +1233,98 @@ impl Core {
 }
 
 impl Core {
+    /// The health checks the manager itself raises: every module's `set_health_checks`
+    /// plus MGR_MODULE_* (what goes to the mons in MMonMgrReport).
+    pub fn module_health_checks(&self) -> BTreeMap<String, HealthCheck> {
+        self.shared.health_report().checks
+    }
+
+    /// Modules' progress events (`update_progress_event`), by id.
+    pub fn progress_events(&self) -> BTreeMap<String, serde_json::Value> {
+        self.shared
+            .progress
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default()
+    }
+
+    /// Where the native commands' scrub and force-recovery orders go (the cluster
+    /// backend's OSD sessions).
+    pub fn set_effect_link(&self, link: Arc<dyn crate::builtin::EffectLink>) {
+        if let Ok(mut l) = self.shared.effect_link.write() {
+            *l = Some(link);
+        }
+    }
+
+    /// A command to the mons (standalone: the built-in mon commands rmgr answers itself).
+    pub async fn mon_command_json(&self, cmd_json: &str) -> CommandReply {
+        if let Some(l) = self.shared.mon_link() {
+            return l.link.command(cmd_json.to_string(), Vec::new()).await;
+        }
+        let cmd = match cmdmap_from_json(&[cmd_json]) {
+            Ok(c) => c,
+            Err(e) => return CommandReply::err(errno::EINVAL, e),
+        };
+        let prefix = cmd
+            .get("prefix")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        if builtin::is_mon_command(&prefix) {
+            Box::pin(self.dispatch(cmd, &[])).await
+        } else {
+            CommandReply::err(
+                errno::EOPNOTSUPP,
+                format!("'{prefix}' needs the mons: this rmgr runs standalone"),
+            )
+        }
+    }
+
+    /// A daemon option's effective value (`mgr_stats_period`, …), as text.
+    pub fn option_value(&self, name: &str) -> Option<String> {
+        self.shared.daemon_option(name)
+    }
+
+    /// Whether the PG statistics are complete (`get('pg_ready')`).
+    pub fn set_pg_ready(&self, ready: bool) {
+        self.shared
+            .pg_ready
+            .store(ready, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The MgrMap's `services` (module → URI the active manager published): what a
+    /// standby module's `get_active_uri()` answers. Until the first call (the first
+    /// MgrMap) a standby starts no standby modules.
+    pub fn set_mgr_map_services(&self, services: BTreeMap<String, String>) {
+        if let Ok(mut s) = self.shared.mgr_map_services.lock() {
+            *s = Some(services);
+        }
+    }
+
+    /// Starts and stops modules to match the current role, enabled and always-on sets
+    /// (after a MgrMap that changed the always-on set only, say). Idempotent.
+    pub async fn reconcile_modules(&self) {
+        self.reconcile().await;
+    }
+
+    /// The modules running in standby mode (their standby class), by name.
+    pub fn standby_modules(&self) -> BTreeSet<String> {
+        self.shared
+            .modules
+            .lock()
+            .map(|t| t.standby.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The modules running in active mode, by name.
+    pub fn running_modules(&self) -> BTreeSet<String> {
+        self.shared
+            .modules
+            .lock()
+            .map(|t| t.running.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The mons' always-on set for our release (MgrMap); it replaces the standalone option.
     pub fn set_always_on(&self, modules: BTreeSet<String>) {
         if let Ok(mut s) = self.shared.mon_always_on.write() {

@@ -25,7 +25,9 @@ pub(crate) fn get(s: &Shared, name: &str) -> Option<Snapshot> {
         "mgr_map" => computed(mgr_map(s)),
         "mgr_ips" => computed(json!({"ips": ["127.0.0.1"]})),
         "have_local_config_map" => computed(json!({"have_local_config_map": true})),
-        "pg_ready" => computed(json!({"pg_ready": true})),
+        "pg_ready" => computed(json!({
+            "pg_ready": s.pg_ready.load(std::sync::atomic::Ordering::Relaxed)
+        })),
         "config" => computed(config_map(s)),
         _ if name.starts_with("device ") => {
             let id = name.trim_start_matches("device ");

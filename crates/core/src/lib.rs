@@ -11,6 +11,8 @@
 pub mod cluster;
 pub mod context;
 pub mod daemon;
+pub mod daemon_link;
+pub mod daemon_state;
 pub mod errno;
 pub mod format;
 pub mod health;
@@ -26,11 +28,13 @@ mod rust_runner;
 pub use cluster::ClusterState;
 pub use context::{LogLevel, ModuleContext, OptionAccessError};
 pub use daemon::{AvailableModule, Core, CoreConfig, CoreError, LogControl, PACIFIC_ALWAYS_ON};
+pub use builtin::EffectLink;
 pub use health::{HealthCheck, HealthReport, Severity};
 pub use module::{
     BoxFuture, MgrModule, ModuleCommand, ModuleInfo, ModuleProvider, RemoteError, RunningModule,
     RustModuleSpec, RustModules, StateChange,
 };
+pub use daemon_link::DaemonLink;
 pub use mon_link::MonLink;
 pub use reply::{CmdMap, CommandReply};
 pub use rmgr_options::{ModuleOption, OptionType, TypedValue};

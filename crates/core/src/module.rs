@@ -74,6 +74,16 @@ pub trait ModuleProvider: Send + Sync + 'static {
     fn discover(&self) -> Vec<ModuleInfo>;
     /// Constructs and starts the module (its serve loop runs from here on).
     fn start(&self, name: &str, ctx: ModuleContext) -> Result<Arc<dyn RunningModule>, String>;
+    /// Constructs and starts the module's standby class (Pacific's `MgrStandbyModule`), for
+    /// a manager that is not active. Only called for modules discovered with
+    /// `has_standby`. A standby instance gets no commands and no notifications.
+    fn start_standby(
+        &self,
+        name: &str,
+        _ctx: ModuleContext,
+    ) -> Result<Arc<dyn RunningModule>, String> {
+        Err(format!("module '{name}' has no standby mode"))
+    }
 }
 
 /// A started module instance, as the core drives it.

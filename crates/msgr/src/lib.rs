@@ -19,6 +19,7 @@
 //! real 16.2.15 cluster in `tests/`).
 
 pub mod addr;
+pub mod authorizer;
 pub mod cephx;
 pub mod cephx_server;
 pub mod conf;
@@ -29,6 +30,7 @@ pub mod frame;
 pub mod handshake;
 pub mod message;
 pub mod messages;
+pub mod peer_client;
 pub mod server;
 pub mod server_handshake;
 pub mod session;
@@ -41,6 +43,6 @@ pub use messages::mgr_beacon::{MMgrBeacon, MonCommand, PACIFIC_FEATURES_ALL};
 pub use messages::mgr_map::{MgrMap, ModuleInfo, ModuleOption, StandbyInfo};
 pub use messages::mon::MonMapInfo;
 pub use session::{
-    BeaconContent, MonCommandReply, MonCommander, MonSession, MonSessionConfig, SessionError,
+    BeaconContent, MonCommandReply, MonCommander, MonSender, MonSession, MonSessionConfig, SessionError,
     SessionStatus,
 };

@@ -20,6 +20,9 @@ pub mod types {
     pub const AUTH: u16 = 17;
     pub const AUTH_REPLY: u16 = 18;
     pub const OSD_MAP: u16 = 41;
+    pub const PG_STATS: u16 = 87;
+    pub const OSD_SCRUB2: u16 = 121;
+    pub const OSD_FORCE_RECOVERY: u16 = 151;
     pub const FS_MAP: u16 = 45;
     pub const MON_COMMAND: u16 = 50;
     pub const MON_COMMAND_ACK: u16 = 51;

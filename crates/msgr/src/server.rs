@@ -20,7 +20,7 @@ use crate::server_handshake::{Peer, ServerAuth, ServerHandshake, ServerParams};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -33,6 +33,59 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// Handles one command; called concurrently from every connection.
 pub type CommandHandler = Arc<dyn Fn(CommandRequest) -> BoxFuture<CommandReply> + Send + Sync>;
+
+/// A daemon's message on its session with us (MMgrOpen, MMgrReport, MMgrClose, MPGStats,
+/// …: everything that is not a command), with a way to send messages back on the same
+/// connection (MOSDScrub2 goes to an OSD that way).
+#[derive(Debug, Clone)]
+pub struct SessionMessage {
+    /// This connection's id (unique for the server's lifetime).
+    pub conn: u64,
+    pub entity_type: u8,
+    pub entity: EntityName,
+    pub global_id: u64,
+    pub peer: SocketAddr,
+    pub msg: Message,
+    pub reply: SessionSender,
+}
+
+/// Sends messages on one connection (dropped silently once it is closed).
+#[derive(Debug, Clone)]
+pub struct SessionSender {
+    tx: mpsc::Sender<Message>,
+    close: Arc<tokio::sync::Notify>,
+}
+
+impl SessionSender {
+    /// Queues `m`; false when the connection is gone or its queue is full.
+    pub fn send(&self, m: Message) -> bool {
+        self.tx.try_send(m).is_ok()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Closes the connection (the daemon reconnects and opens a new session, as after
+    /// Pacific's `mark_down`).
+    pub fn close(&self) {
+        self.close.notify_one();
+    }
+}
+
+/// What the server tells the daemon side.
+#[derive(Debug, Clone)]
+pub enum SessionEvent {
+    Message(SessionMessage),
+    /// The connection `conn` ended (the daemon's session is gone).
+    Closed {
+        conn: u64,
+        entity: EntityName,
+    },
+}
+
+/// Receives daemon-session events; called from connection tasks, must not block.
+pub type SessionHandler = Arc<dyn Fn(SessionEvent) + Send + Sync>;
 
 /// Which message carried a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +164,10 @@ struct Shared {
     gid: AtomicU64,
     secrets: RwLock<Arc<ServiceSecrets>>,
     handler: CommandHandler,
+    sessions: RwLock<Option<SessionHandler>>,
+    /// MMgrConfigure's stats period (seconds; `mgr_stats_period`).
+    stats_period: AtomicU32,
+    next_conn: AtomicU64,
     conns: Arc<Semaphore>,
 }
 
@@ -144,6 +201,9 @@ impl MgrServer {
             gid: AtomicU64::new(0),
             secrets: RwLock::new(Arc::new(ServiceSecrets::default())),
             handler,
+            sessions: RwLock::new(None),
+            stats_period: AtomicU32::new(5),
+            next_conn: AtomicU64::new(1),
             conns: Arc::new(Semaphore::new(cfg.max_connections.max(1))),
             cfg,
         });
@@ -204,6 +264,18 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
+    /// Where daemon sessions' messages go (MMgrOpen is still answered by the server).
+    pub fn set_session_handler(&self, h: SessionHandler) {
+        if let Ok(mut s) = self.shared.sessions.write() {
+            *s = Some(h);
+        }
+    }
+
+    /// The stats period MMgrConfigure tells daemons (`mgr_stats_period`).
+    pub fn set_stats_period(&self, secs: u32) {
+        self.shared.stats_period.store(secs, Ordering::Relaxed);
+    }
+
     pub fn set_global_id(&self, gid: u64) {
         self.shared.gid.store(gid, Ordering::Relaxed);
     }
@@ -308,16 +380,34 @@ async fn handshake(
     }
 }
 
-async fn serve_conn(
+async fn serve_conn(sock: TcpStream, addr: SocketAddr, shared: Arc<Shared>) -> Result<(), String> {
+    let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let mut entity = None;
+    let r = serve_conn_inner(sock, addr, &shared, conn, &mut entity).await;
+    if let Some(entity) = entity {
+        if let Some(h) = session_handler(&shared) {
+            h(SessionEvent::Closed { conn, entity });
+        }
+    }
+    r
+}
+
+fn session_handler(shared: &Shared) -> Option<SessionHandler> {
+    shared.sessions.read().ok().and_then(|s| s.clone())
+}
+
+async fn serve_conn_inner(
     mut sock: TcpStream,
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: &Arc<Shared>,
+    conn: u64,
+    entity: &mut Option<EntityName>,
 ) -> Result<(), String> {
     let _ = sock.set_nodelay(true);
     let mut buf = Vec::new();
     let peer = tokio::time::timeout(
         shared.cfg.handshake_timeout,
-        handshake(&mut sock, addr, &shared, &mut buf),
+        handshake(&mut sock, addr, shared, &mut buf),
     )
     .await
     .map_err(|_| "handshake timed out".to_string())??;
@@ -328,11 +418,13 @@ async fn serve_conn(
         auth = peer.auth_method,
         "peer connected"
     );
+    *entity = Some(peer.name.clone());
     let peer = Arc::new(peer);
     let inflight = Arc::new(Semaphore::new(
         shared.cfg.max_inflight_per_connection.max(1),
     ));
     let (tx, mut rx) = mpsc::channel::<Message>(64);
+    let close = Arc::new(tokio::sync::Notify::new());
     let mut out_seq: u64 = 0;
     let mut in_seq: u64 = 0;
     let (mut rd, mut wr) = sock.into_split();
@@ -348,7 +440,7 @@ async fn serve_conn(
                         continue; // a duplicate
                     }
                     in_seq = m.header.seq;
-                    if let Some(reply) = dispatch(m, &peer, addr, &shared, &inflight, &tx)? {
+                    if let Some(reply) = dispatch(m, &peer, addr, conn, shared, &inflight, &tx, &close)? {
                         let _ = tx.try_send(reply);
                     }
                 }
@@ -376,6 +468,7 @@ async fn serve_conn(
                 }
                 buf.extend_from_slice(&chunk[..n]);
             }
+            _ = close.notified() => return Ok(()),
             Some(mut m) = rx.recv() => {
                 out_seq += 1;
                 m.header.seq = out_seq;
@@ -386,15 +479,45 @@ async fn serve_conn(
     }
 }
 
+/// Hands a daemon-session message to the session handler (dropped when there is none).
+fn deliver(
+    m: Message,
+    peer: &Peer,
+    addr: SocketAddr,
+    conn: u64,
+    shared: &Shared,
+    tx: &mpsc::Sender<Message>,
+    close: &Arc<tokio::sync::Notify>,
+) {
+    match session_handler(shared) {
+        Some(h) => h(SessionEvent::Message(SessionMessage {
+            conn,
+            entity_type: peer.entity_type,
+            entity: peer.name.clone(),
+            global_id: peer.global_id,
+            peer: addr,
+            msg: m,
+            reply: SessionSender {
+                tx: tx.clone(),
+                close: close.clone(),
+            },
+        })),
+        None => tracing::trace!(ty = m.ty(), "ignoring a message"),
+    }
+}
+
 /// Handles one message: commands are spawned (their replies come back through `tx`);
 /// returns an immediate reply, if any.
+#[allow(clippy::too_many_arguments)]
 fn dispatch(
     m: Message,
     peer: &Arc<Peer>,
     addr: SocketAddr,
+    conn: u64,
     shared: &Arc<Shared>,
     inflight: &Arc<Semaphore>,
     tx: &mpsc::Sender<Message>,
+    close: &Arc<tokio::sync::Notify>,
 ) -> Result<Option<Message>, String> {
     let tid = m.header.tid;
     let (kind, c) = match m.ty() {
@@ -407,16 +530,19 @@ fn dispatch(
             MCommand::decode(&m).map_err(|e| e.to_string())?.0,
         ),
         types::MGR_OPEN => {
-            // MMgrConfigure v4: stats_period 5, stats_threshold 5, no metric queries.
+            // MMgrConfigure v4: stats_period, stats_threshold 5, no metric queries.
+            let period = shared.stats_period.load(Ordering::Relaxed);
             let mut front = Vec::new();
-            front.extend_from_slice(&5u32.to_le_bytes());
+            front.extend_from_slice(&period.to_le_bytes());
             front.extend_from_slice(&5u32.to_le_bytes());
             front.extend_from_slice(&0u32.to_le_bytes());
             front.push(0);
-            return Ok(Some(Message::new(types::MGR_CONFIGURE, 4, 1, front)));
+            let configure = Message::new(types::MGR_CONFIGURE, 4, 1, front);
+            deliver(m, peer, addr, conn, shared, tx, close);
+            return Ok(Some(configure));
         }
-        other => {
-            tracing::trace!(ty = other, "ignoring a message");
+        _ => {
+            deliver(m, peer, addr, conn, shared, tx, close);
             return Ok(None);
         }
     };

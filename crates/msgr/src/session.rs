@@ -179,8 +179,26 @@ impl MonCommander {
     }
 }
 
+/// Sends messages to whichever mon the session is connected to; lossy (a message queued
+/// while no mon is connected goes to the next one, a full queue drops it): for periodic
+/// reports, which the next period repeats.
+#[derive(Clone)]
+pub struct MonSender {
+    tx: mpsc::Sender<Message>,
+}
+
+impl MonSender {
+    /// Queues `m`; false when the queue is full or the session stopped.
+    pub fn send(&self, m: Message) -> bool {
+        self.tx.try_send(m).is_ok()
+    }
+}
+
 /// The running session. Dropping it does not stop the task: call [`MonSession::stop`].
 pub struct MonSession {
+    peer_creds: watch::Receiver<crate::peer_client::PeerCredentials>,
+    service_map: watch::Receiver<Option<Arc<Vec<u8>>>>,
+    sender: MonSender,
     mgr_map: watch::Receiver<Option<Arc<MgrMap>>>,
     mon_map: watch::Receiver<Option<Arc<MonMapInfo>>>,
     config: watch::Receiver<Arc<BTreeMap<String, String>>>,
@@ -200,6 +218,8 @@ impl MonSession {
         let (cfg_tx, config) = watch::channel(Arc::new(BTreeMap::new()));
         let (status_tx, status) = watch::channel(SessionStatus::default());
         let (kv_tx, kv) = watch::channel(Arc::new(BTreeMap::new()));
+        let (service_map_tx, service_map) = watch::channel(None);
+        let (out_tx, out_rx) = mpsc::channel(OUT_QUEUE);
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (stop, stop_rx) = watch::channel(false);
         let commander = MonCommander {
@@ -207,7 +227,10 @@ impl MonSession {
             timeout: cfg.command_timeout,
         };
         let (secrets_tx, secrets) = watch::channel(None);
+        let (peer_creds_tx, peer_creds) = watch::channel(Default::default());
         let driver = Driver {
+            peer_creds_tx,
+            tickets_asked: None,
             secrets_tx,
             rotating_asked: None,
             cephx_session: false,
@@ -220,6 +243,8 @@ impl MonSession {
             status_tx,
             kv_tx,
             kv: BTreeMap::new(),
+            service_map_tx,
+            out_rx,
             cmd_rx,
             cmd_closed: false,
             pending: BTreeMap::new(),
@@ -232,10 +257,13 @@ impl MonSession {
         };
         let task = tokio::spawn(driver.run());
         MonSession {
+            peer_creds,
             mgr_map,
             mon_map,
             config,
             kv,
+            service_map,
+            sender: MonSender { tx: out_tx },
             status,
             secrets,
             commander,
@@ -262,6 +290,33 @@ impl MonSession {
     /// subscription. Empty until the first MKVData.
     pub fn kv(&self) -> watch::Receiver<Arc<BTreeMap<String, Vec<u8>>>> {
         self.kv.clone()
+    }
+
+    /// The front of the latest MServiceMap (the mons' committed ServiceMap), once the
+    /// `servicemap` subscription delivered one.
+    pub fn service_map(&self) -> watch::Receiver<Option<Arc<Vec<u8>>>> {
+        self.service_map.clone()
+    }
+
+    /// What commands to other daemons need (see [`crate::peer_client`]): our global id, the
+    /// fsid, and with cephx our service tickets (OSD, MDS, MGR from the login's AUTH_DONE,
+    /// renewed with `CEPHX_GET_PRINCIPAL_SESSION_KEY` before they expire).
+    pub fn peer_credentials(&self) -> watch::Receiver<crate::peer_client::PeerCredentials> {
+        self.peer_creds.clone()
+    }
+
+    /// A [`PeerCommander`](crate::peer_client::PeerCommander) on this session's
+    /// credentials, as `mgr.<id>`.
+    pub fn peer_commander(&self, id: &str) -> crate::peer_client::PeerCommander {
+        crate::peer_client::PeerCommander::new(
+            crate::peer_client::PeerConfig::new(EntityName::mgr(id)),
+            self.peer_credentials(),
+        )
+    }
+
+    /// A handle that sends messages to the current mon (MMonMgrReport).
+    pub fn sender(&self) -> MonSender {
+        self.sender.clone()
     }
 
     /// The latest MgrMap (`None` until the first arrives).
@@ -302,6 +357,10 @@ enum SessionEnd {
 }
 
 struct Driver {
+    /// Global id, fsid and service tickets for connections to other daemons.
+    peer_creds_tx: watch::Sender<crate::peer_client::PeerCredentials>,
+    /// When we last asked the mon to renew service tickets.
+    tickets_asked: Option<Instant>,
     /// The MGR service's rotating secrets (cephx), for the msgr2 server.
     secrets_tx: watch::Sender<Option<Arc<crate::cephx_server::ServiceSecrets>>>,
     /// When we last asked the mon for them.
@@ -317,6 +376,10 @@ struct Driver {
     status_tx: watch::Sender<SessionStatus>,
     kv_tx: watch::Sender<Arc<BTreeMap<String, Vec<u8>>>>,
     kv: BTreeMap<String, Vec<u8>>,
+    /// The latest MServiceMap's front (the committed ServiceMap).
+    service_map_tx: watch::Sender<Option<Arc<Vec<u8>>>>,
+    /// Messages to send as they come (MMonMgrReport): lossy, dropped while disconnected.
+    out_rx: mpsc::Receiver<Message>,
     cmd_rx: mpsc::Receiver<CommandRequest>,
     /// Every [`MonCommander`] is gone.
     cmd_closed: bool,
@@ -335,6 +398,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// A session that lasted this long resets the hunting back-off.
 const STABLE_SESSION: Duration = Duration::from_secs(30);
 const READ_CHUNK: usize = 64 << 10;
+/// Reports waiting for a mon connection.
+const OUT_QUEUE: usize = 8;
 
 impl Driver {
     async fn run(mut self) {
@@ -480,6 +545,11 @@ impl Driver {
         tracing::info!(mon = %addr, global_id = self.global_id, auth, "mon session established");
         self.cephx_session = est.auth_method == AUTH_CEPHX;
         self.rotating_asked = None;
+        self.tickets_asked = None;
+        self.peer_creds_tx.send_modify(|c| {
+            c.global_id = est.global_id;
+            c.tickets = est.tickets.clone().map(Arc::new);
+        });
         self.status_tx.send_modify(|s| {
             s.global_id = est.global_id;
             s.mon = Some(addr);
@@ -521,6 +591,11 @@ impl Driver {
                     start: next(self.mon_epoch),
                     flags: 0,
                 },
+                SubscribeItem {
+                    what: "servicemap".into(),
+                    start: 0,
+                    flags: 0,
+                },
                 // From 0: a full dump on every session, so nothing missed while away.
                 SubscribeItem {
                     what: format!("kv:{KV_PREFIX}"),
@@ -542,6 +617,7 @@ impl Driver {
         }
         self.flush_commands(conn).await?;
         self.ask_rotating(conn).await?;
+        self.ask_tickets(conn).await?;
         let mut tick = tokio::time::interval(self.cfg.tick_period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_rx = Instant::now();
@@ -567,6 +643,9 @@ impl Driver {
                         }
                     }
                 }
+                Some(m) = self.out_rx.recv() => {
+                    conn.send(m).await?;
+                }
                 req = self.cmd_rx.recv(), if !self.cmd_closed => {
                     match req {
                         Some(req) => {
@@ -581,6 +660,7 @@ impl Driver {
                     self.pending.retain(|_, p| !p.reply.is_closed());
                     self.send_beacon(conn).await?;
                     self.ask_rotating(conn).await?;
+                    self.ask_tickets(conn).await?;
                     let now = Instant::now();
                     if now.duration_since(last_rx) >= self.cfg.keepalive_timeout {
                         return Err(format!("no reply from the mon for {:?}", self.cfg.keepalive_timeout));
@@ -629,6 +709,67 @@ impl Driver {
         self.rotating_asked = Some(Instant::now());
         conn.send(crate::cephx_server::rotating_request(self.mon_epoch))
             .await
+    }
+
+    /// With cephx, renews the OSD/MDS/MGR service tickets once three quarters of their
+    /// validity have passed (`MonClient::_check_auth_tickets`). At most one request per
+    /// 10 s.
+    async fn ask_tickets(&mut self, conn: &mut Ready) -> Result<(), String> {
+        if !self.cephx_session
+            || self
+                .tickets_asked
+                .is_some_and(|t| t.elapsed() < Duration::from_secs(10))
+        {
+            return Ok(());
+        }
+        let Some(tickets) = self.peer_creds_tx.borrow().tickets.clone() else {
+            return Ok(());
+        };
+        let want = MGR_WANT_KEYS & !crate::addr::ENTITY_MON;
+        let due = crate::authorizer::services_due(&tickets, want, SystemTime::now());
+        if due == 0 {
+            return Ok(());
+        }
+        self.tickets_asked = Some(Instant::now());
+        match crate::authorizer::principal_request(&tickets, due, self.mon_epoch, rand::random())
+        {
+            Ok(m) => {
+                tracing::debug!(services = due, "renewing service tickets");
+                conn.send(m).await
+            }
+            Err(e) => {
+                tracing::warn!("cannot ask for service tickets: {e}");
+                Ok(())
+            }
+        }
+    }
+
+    fn on_tickets_reply(&mut self, result: i32, bl: &[u8]) {
+        let Some(mut tickets) = self
+            .peer_creds_tx
+            .borrow()
+            .tickets
+            .as_deref()
+            .cloned()
+        else {
+            return;
+        };
+        let Some(auth_key) = tickets.auth().map(|t| t.session_key.clone()) else {
+            return;
+        };
+        if result != 0 {
+            tracing::warn!(rc = result, "the mon refused to renew our service tickets");
+            return;
+        }
+        match crate::authorizer::decode_principal_reply(&auth_key, bl, SystemTime::now()) {
+            Ok(newer) => {
+                tracing::info!(services = ?newer.keys().collect::<Vec<_>>(), "service tickets renewed");
+                tickets.by_service.extend(newer);
+                self.peer_creds_tx
+                    .send_modify(|c| c.tickets = Some(Arc::new(tickets)));
+            }
+            Err(e) => tracing::warn!("cannot decode renewed service tickets: {e}"),
+        }
     }
 
     fn on_rotating_reply(&mut self, front: &[u8]) {
@@ -750,10 +891,20 @@ impl Driver {
             types::AUTH_REPLY if crate::cephx_server::is_rotating_reply(&m.front) => {
                 self.on_rotating_reply(&m.front);
             }
+            types::AUTH_REPLY => match crate::cephx_server::decode_auth_reply(&m.front) {
+                Ok((rc, bl)) if crate::authorizer::is_principal_reply(&bl) || rc != 0 => {
+                    self.on_tickets_reply(rc, &bl);
+                }
+                Ok(_) => tracing::debug!("ignoring an MAuthReply"),
+                Err(e) => tracing::warn!("undecodable MAuthReply: {e}"),
+            },
             types::MON_MAP => match decode_mon_map(&m.front) {
                 Ok(map) => {
                     tracing::debug!(epoch = map.epoch, mons = map.mons.len(), "monmap");
                     self.mon_epoch = self.mon_epoch.max(map.epoch);
+                    if self.peer_creds_tx.borrow().fsid != map.fsid {
+                        self.peer_creds_tx.send_modify(|c| c.fsid = map.fsid);
+                    }
                     let _ = self.mon_tx.send(Some(Arc::new(map)));
                 }
                 Err(e) => tracing::warn!("undecodable MonMap: {e}"),
@@ -823,6 +974,9 @@ impl Driver {
                 }
                 Err(e) => tracing::warn!("undecodable MConfig: {e}"),
             },
+            types::SERVICE_MAP => {
+                let _ = self.service_map_tx.send(Some(Arc::new(m.front.clone())));
+            }
             other => tracing::trace!(ty = other, "ignoring a message from the mon"),
         }
         false

@@ -170,6 +170,11 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
     let tick = cfg.tick_period;
     let session = MonSession::start(cfg, beacon_rx);
     core.set_mon_link(Arc::new(SessionLink(session.commander())));
+    // send_command('osd'|'mds'|'pg', …): msgr2 to the daemons, with the session's tickets.
+    core.set_daemon_link(Arc::new(crate::peers::PeerLink::new(
+        core.clone(),
+        session.peer_commander(id),
+    )));
 
     let server = rmgr_msgr::server::MgrServer::start(
         listener,
@@ -183,6 +188,20 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
     )
     .context("cannot start the msgr2 server")?;
     let mut tasks = Vec::new();
+    // The daemon side: OSD/mon/MDS sessions, PG statistics, the report to the mons.
+    let daemons = crate::daemons::Daemons::new(core.clone(), session.commander());
+    server.handle().set_session_handler(daemons.handler());
+    core.set_effect_link(daemons.clone());
+    tasks.push(tokio::spawn(crate::daemons::report_loop(
+        core.clone(),
+        daemons,
+        session.sender(),
+        session.status(),
+    )));
+    tasks.push(tokio::spawn(crate::daemons::follow_service_map(
+        core.clone(),
+        session.service_map(),
+    )));
     // The server verifies tickets with our gid and the rotating secrets the session keeps.
     tasks.push({
         let (mut status, mut secrets) = (session.status(), session.secrets());
@@ -387,7 +406,8 @@ async fn follow_kv(core: Core, mut kv: watch::Receiver<Arc<BTreeMap<String, Vec<
     }
 }
 
-/// While we are the active manager, the MgrMap's `modules` is the enabled set.
+/// The MgrMap's `modules` is the enabled set (an active manager runs those modules, a
+/// standby their standby classes); its `services` answer standby modules' get_active_uri.
 async fn follow_mgr_map(
     core: Core,
     mut maps: watch::Receiver<Option<Arc<MgrMap>>>,
@@ -402,6 +422,8 @@ async fn follow_mgr_map(
         let gid = status.borrow().global_id;
         let active = gid != 0 && map.active_gid == gid;
         core.set_always_on(map.always_on(rmgr_msgr::messages::mgr_map::CEPH_RELEASE_PACIFIC));
+        // What the active manager's modules published: a standby module's get_active_uri.
+        core.set_mgr_map_services(map.services.clone());
         if active && !was_active {
             tracing::info!(epoch = map.epoch, gid, "this manager is active");
             // The enabled set first, so the role change starts exactly the right modules.
@@ -425,10 +447,12 @@ async fn follow_mgr_map(
             );
             was_available = map.available;
         }
-        if active {
-            if let Err(e) = core.set_enabled_modules(map.modules.clone()).await {
-                tracing::error!("cannot apply the MgrMap's module set: {e}");
-            }
+        // Active or not: a standby runs the standby classes of the enabled modules.
+        match core.set_enabled_modules(map.modules.clone()).await {
+            // The always-on set or the first map may still change what runs.
+            Ok(false) => core.reconcile_modules().await,
+            Ok(true) => {}
+            Err(e) => tracing::error!("cannot apply the MgrMap's module set: {e}"),
         }
     }
 }

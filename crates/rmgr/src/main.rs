@@ -5,9 +5,11 @@
 //! stdout and the status to stderr, and exits with the command's errno.
 
 mod client;
+mod daemons;
 mod cluster;
 mod logging;
 mod paths;
+mod peers;
 mod python_files;
 mod serve;
 

@@ -5,8 +5,12 @@ mod cluster_state;
 mod config;
 mod config_key;
 mod modules;
+mod native;
 mod pools;
 mod status;
+
+pub use native::EffectLink;
+pub(crate) use native::{handles as native_handles, run as native_run};
 
 use crate::daemon::Core;
 use crate::reply::{CmdMap, CommandReply};
@@ -133,10 +137,16 @@ pub(crate) fn is_mon_command(prefix: &str) -> bool {
 }
 
 pub(crate) fn descriptions() -> Vec<CommandDesc> {
-    TABLE
+    let own = TABLE
         .iter()
-        .map(|t| CommandDesc::from_descriptor(t.cmd, t.help, t.module, t.perm, 0))
-        .collect()
+        .map(|t| CommandDesc::from_descriptor(t.cmd, t.help, t.module, t.perm, 0));
+    // The manager's native commands (MgrCommands.h).
+    let native = rmgr_mgrcmds::table()
+        .iter()
+        .map(|t| {
+            CommandDesc::from_descriptor(t.sig, t.help, t.module, t.perm, rmgr_cmdparse::flags::MGR)
+        });
+    own.chain(native).collect()
 }
 
 /// The built-in whose prefix is exactly `prefix`.
@@ -159,6 +169,12 @@ pub(crate) fn perm(prefix: &str) -> Option<&'static str> {
         .iter()
         .find(|t| cmd_prefix(t.cmd) == prefix)
         .map(|t| t.perm)
+        .or_else(|| {
+            rmgr_mgrcmds::table()
+                .iter()
+                .find(|t| cmd_prefix(t.sig) == prefix)
+                .map(|t| t.perm)
+        })
 }
 
 fn cmd_prefix(cmd: &str) -> String {

@@ -50,13 +50,14 @@ fn uptime_secs(core: &Core) -> u64 {
 pub(super) fn status(core: &Core, cmd: &CmdMap) -> CommandReply {
     let s = core.shared();
     let health = s.health_report();
-    let (running, enabled): (Vec<String>, Vec<String>) = s
+    let (running, enabled, standby): (Vec<String>, Vec<String>, Vec<String>) = s
         .modules
         .lock()
         .map(|t| {
             (
                 t.running.keys().cloned().collect(),
                 t.enabled.iter().cloned().collect(),
+                t.standby.keys().cloned().collect(),
             )
         })
         .unwrap_or_default();
@@ -71,6 +72,8 @@ pub(super) fn status(core: &Core, cmd: &CmdMap) -> CommandReply {
             "health": health.to_json(false),
             "enabled_modules": enabled,
             "running_modules": running,
+            // Modules running their standby class (a manager that is not active).
+            "standby_modules": standby,
             "services": services,
             "progress_events": s.progress.lock().map(|p| p.clone()).unwrap_or_default(),
         });

@@ -2,6 +2,7 @@
 //! needs the core maps onto [`ModuleContext`].
 
 use crate::protocol::CallResult;
+use rmgr_core::daemon_state::{render_server, render_servers, DaemonKey, DaemonSummary};
 use rmgr_core::{
     health::checks_from_module_json, ModuleContext, OptionAccessError, RemoteError, TypedValue,
 };
@@ -77,16 +78,27 @@ fn daemons(ctx: &ModuleContext) -> Vec<(String, String, String, String)> {
     out
 }
 
-fn server(ctx: &ModuleContext, host: &str) -> Value {
-    let mut services = Vec::new();
-    let mut version = String::new();
-    for (ty, id, h, v) in daemons(ctx) {
-        if h == host {
-            services.push(json!({"type": ty, "id": id, "ceph_version": v}));
-            version = v;
+/// Every daemon for `get_server`: the DaemonStateIndex's, plus those only the cluster
+/// snapshots (or this mgr itself) know.
+fn summaries(ctx: &ModuleContext) -> Vec<DaemonSummary> {
+    let mut out = ctx.daemon_state().summaries();
+    let known: std::collections::BTreeSet<DaemonKey> = out.iter().map(|d| d.key.clone()).collect();
+    for (ty, id, host, ver) in daemons(ctx) {
+        let key = DaemonKey::new(ty, id);
+        if !known.contains(&key) {
+            out.push(DaemonSummary {
+                key,
+                hostname: host,
+                ceph_version: Some(ver).filter(|v| !v.is_empty()),
+                name: None,
+            });
         }
     }
-    json!({"hostname": host, "services": services, "ceph_version": version})
+    out
+}
+
+fn server(ctx: &ModuleContext, host: &str) -> Value {
+    render_server(host, &summaries(ctx))
 }
 
 fn option_error(e: OptionAccessError) -> CallResult {
@@ -127,26 +139,40 @@ pub(crate) async fn handle(
         }
         "get_server" => match args.get("hostname").and_then(Value::as_str) {
             Some(h) => CallResult::ok(server(ctx, h)),
-            None => {
-                let mut hosts: Vec<String> = daemons(ctx).into_iter().map(|d| d.2).collect();
-                hosts.sort();
-                hosts.dedup();
-                CallResult::ok(Value::Array(hosts.iter().map(|h| server(ctx, h)).collect()))
-            }
+            None => CallResult::ok(render_servers(&summaries(ctx))),
         },
-        "get_metadata" => CallResult::ok(metadata(ctx, s(&args, "svc_type"), s(&args, "svc_id"))),
+        "get_metadata" => {
+            let (ty, id) = (s(&args, "svc_type"), s(&args, "svc_id"));
+            CallResult::ok(
+                ctx.daemon_state()
+                    .metadata_json(ty, id)
+                    .unwrap_or_else(|| metadata(ctx, ty, id)),
+            )
+        }
         "get_daemon_status" => {
-            let known = !metadata(ctx, s(&args, "svc_type"), s(&args, "svc_id")).is_null();
+            let (ty, id) = (s(&args, "svc_type"), s(&args, "svc_id"));
+            if let Some(st) = ctx.daemon_state().daemon_status_json(ty, id) {
+                return CallResult::ok(st);
+            }
+            let known = !metadata(ctx, ty, id).is_null();
             CallResult::ok(if known { json!({}) } else { Value::Null })
         }
         "have_mon_connection" => CallResult::ok(json!(true)),
         "get_daemon_health_metrics" => CallResult::ok(json!({})),
-        "get_perf_schema" => CallResult::ok(json!({})),
-        "get_counter" | "get_latest_counter" => {
-            let mut m = serde_json::Map::new();
-            m.insert(s(&args, "path").to_string(), json!([]));
-            CallResult::ok(Value::Object(m))
-        }
+        "get_perf_schema" => CallResult::ok(
+            ctx.daemon_state()
+                .perf_schema_json(s(&args, "svc_type"), s(&args, "svc_id")),
+        ),
+        "get_counter" => CallResult::ok(ctx.daemon_state().counter_json(
+            s(&args, "svc_type"),
+            s(&args, "svc_id"),
+            s(&args, "path"),
+        )),
+        "get_latest_counter" => CallResult::ok(ctx.daemon_state().latest_counter_json(
+            s(&args, "svc_type"),
+            s(&args, "svc_id"),
+            s(&args, "path"),
+        )),
         "get_module_option" => {
             match ctx.get_module_option_ex(s(&args, "module"), s(&args, "key"), s(&args, "prefix"))
             {
@@ -205,14 +231,27 @@ pub(crate) async fn handle(
                         .await;
                     json!([r.rc, String::from_utf8_lossy(&r.outb), r.outs])
                 }
-                _ => json!([
-                    -2,
-                    "",
-                    format!(
-                        "{ty}.{} is not available: this rmgr runs standalone, without a cluster",
-                        s(&args, "svc_id")
+                _ => match ctx
+                    .daemon_command(
+                        ty,
+                        s(&args, "svc_id"),
+                        s(&args, "command"),
+                        s(&args, "inbuf").as_bytes(),
                     )
-                ]),
+                    .await
+                {
+                    // On a cluster: the daemon's own answer (or Pacific's error for a
+                    // daemon that does not exist or cannot be reached).
+                    Some(r) => json!([r.rc, String::from_utf8_lossy(&r.outb), r.outs]),
+                    None => json!([
+                        -2,
+                        "",
+                        format!(
+                            "{ty}.{} is not available: this rmgr runs standalone, without a cluster",
+                            s(&args, "svc_id")
+                        )
+                    ]),
+                },
             };
             ctx.notify_command_done(&tag);
             CallResult::ok(reply)

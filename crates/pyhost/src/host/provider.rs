@@ -304,4 +304,12 @@ impl ModuleProvider for PythonModules {
     fn start(&self, name: &str, ctx: ModuleContext) -> Result<Arc<dyn RunningModule>, String> {
         Ok(PyWorker::start(name, ctx, self.cfg.clone(), Mode::Active))
     }
+
+    fn start_standby(
+        &self,
+        name: &str,
+        ctx: ModuleContext,
+    ) -> Result<Arc<dyn RunningModule>, String> {
+        Ok(PyWorker::start(name, ctx, self.cfg.clone(), Mode::Standby))
+    }
 }

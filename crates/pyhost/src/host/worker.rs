@@ -104,7 +104,12 @@ async fn supervise(inner: Arc<Inner>) {
         match run_once(&inner).await {
             Exit::Stopped => break,
             Exit::StartFailed(e) => {
-                tracing::error!(module = %inner.name, "Failed to run module in active mode ('{}'): {e}", inner.name);
+                let mode = if inner.mode == Mode::Standby {
+                    "standby"
+                } else {
+                    "active"
+                };
+                tracing::error!(module = %inner.name, "Failed to run module in {mode} mode ('{}'): {e}", inner.name);
                 if let Ok(mut s) = inner.start_failure.lock() {
                     *s = Some(e);
                 }

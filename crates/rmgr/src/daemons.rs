@@ -1,0 +1,541 @@
+//! The active manager's daemon side (Pacific's `DaemonServer`): the sessions OSDs, mons,
+//! MDSs and service daemons open to our msgr2 server, and what comes of them.
+//!
+//! - MMgrOpen / MMgrReport / MMgrClose feed the core's [`DaemonStateIndex`] (perf counter
+//!   schemas and values, metadata, status), which serves `get_perf_schema`, `get_counter`,
+//!   `get_metadata`, `list_servers`, … A daemon whose metadata we do not know yet is asked
+//!   about at the mons and its session closed, so it reconnects and declares its counters
+//!   again (as Pacific does).
+//! - MPGStats from the OSDs build the [`PgMap`]; every `mgr_stats_period` the PG data
+//!   names (`pg_summary`, `pg_dump`, `df`, …) go to the core (firing `pg_summary`), and an
+//!   MMonMgrReport (PGMapDigest, the PGMap's and the modules' health checks, progress
+//!   events) goes to the mons, which is what `ceph -s`, `ceph df` and `ceph health` show.
+//! - Service daemons (rgw, rbd-mirror, …) register in the service map, which we send with
+//!   the report when it changed.
+//! - Each OSD's session is kept, to send it MOSDScrub2 (`ceph pg scrub …`).
+
+use rmgr_core::daemon_state::{DaemonKey, DaemonStateIndex, OpenOutcome};
+use rmgr_core::{Core, HealthCheck, Severity};
+use rmgr_msgr::message::types;
+use rmgr_msgr::messages::osd_scrub::{MOSDForceRecovery, MOSDScrub2, ScrubPg};
+use rmgr_msgr::messages::mgr_report::{MMgrClose, MMgrOpen, MMgrReport};
+use rmgr_msgr::messages::mon_mgr_report::{
+    HealthCheck as WireCheck, HealthCheckMap, MMonMgrReport, ProgressEvent, HEALTH_ERR,
+    HEALTH_OK, HEALTH_WARN,
+};
+use rmgr_msgr::messages::pg_stats::MPGStats;
+use rmgr_msgr::server::{SessionEvent, SessionHandler, SessionMessage, SessionSender};
+use rmgr_msgr::{MonCommander, MonSender};
+use rmgr_pgmap::{HealthConfig, PgMap};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// `get()` names the PGMap serves.
+const PG_DATA_NAMES: &[&str] = &[
+    "pg_summary",
+    "pg_status",
+    "pg_dump",
+    "pg_stats",
+    "pool_stats",
+    "osd_stats",
+    "df",
+    "osd_ping_times",
+    "io_rate",
+    "osd_pool_stats",
+    "active_clean_pgs",
+    "pg_progress",
+];
+
+/// An open daemon session.
+struct Session {
+    key: Option<DaemonKey>,
+    sender: SessionSender,
+}
+
+/// The daemon side of the active manager.
+pub struct Daemons {
+    core: Core,
+    index: Arc<DaemonStateIndex>,
+    commander: MonCommander,
+    sessions: Mutex<HashMap<u64, Session>>,
+    pgmap: Mutex<PgMap>,
+    /// The osd_map snapshot version last applied to the PGMap.
+    osd_map_version: Mutex<u64>,
+    started: SystemTime,
+}
+
+fn entity_type_name(ty: u8) -> &'static str {
+    match ty {
+        0x01 => "mon",
+        0x02 => "mds",
+        0x04 => "osd",
+        0x08 => "client",
+        0x10 => "mgr",
+        0x20 => "auth",
+        _ => "unknown",
+    }
+}
+
+fn json_of(core: &Core, name: &str) -> Value {
+    core.get_data(name)
+        .map(|s| s.value.as_ref().clone())
+        .unwrap_or_else(|| json!({}))
+}
+
+impl Daemons {
+    pub fn new(core: Core, commander: MonCommander) -> Arc<Daemons> {
+        Arc::new(Daemons {
+            index: core.daemon_state(),
+            core,
+            commander,
+            sessions: Mutex::new(HashMap::new()),
+            pgmap: Mutex::new(PgMap::new()),
+            osd_map_version: Mutex::new(0),
+            started: SystemTime::now(),
+        })
+    }
+
+    /// What the msgr2 server calls for every daemon-session event.
+    pub fn handler(self: &Arc<Self>) -> SessionHandler {
+        let me = self.clone();
+        Arc::new(move |ev| me.on_event(ev))
+    }
+
+    fn on_event(self: &Arc<Self>, ev: SessionEvent) {
+        match ev {
+            SessionEvent::Closed { conn, .. } => {
+                if let Ok(mut s) = self.sessions.lock() {
+                    s.remove(&conn);
+                }
+            }
+            SessionEvent::Message(m) => {
+                if !self.core.is_active() {
+                    return;
+                }
+                let ty = m.msg.ty();
+                let r = match ty {
+                    types::MGR_OPEN => self.on_open(&m),
+                    types::MGR_REPORT => self.on_report(&m),
+                    types::MGR_CLOSE => self.on_close(&m),
+                    types::PG_STATS => self.on_pg_stats(&m),
+                    other => {
+                        tracing::trace!(ty = other, from = %m.entity, "ignoring a daemon message");
+                        Ok(())
+                    }
+                };
+                if let Err(e) = r {
+                    tracing::warn!(from = %m.entity, ty, "bad daemon message: {e}");
+                }
+            }
+        }
+    }
+
+    fn on_open(self: &Arc<Self>, m: &SessionMessage) -> Result<(), String> {
+        let open = MMgrOpen::decode(&m.msg).map_err(|e| e.to_string())?;
+        let peer_type = entity_type_name(m.entity_type);
+        tracing::debug!(daemon = %open.daemon_name, service = %open.service_name, peer_type, "daemon session open");
+        match self.index.handle_open(&open, peer_type, SystemTime::now()) {
+            OpenOutcome::Accepted {
+                key,
+                service_daemon,
+            } => {
+                if service_daemon {
+                    tracing::info!(%key, "service daemon registered");
+                }
+                if let Ok(mut s) = self.sessions.lock() {
+                    s.insert(
+                        m.conn,
+                        Session {
+                            key: Some(key),
+                            sender: m.reply.clone(),
+                        },
+                    );
+                }
+            }
+            OpenOutcome::NeedMetadata(key) => {
+                // Pacific: fetch the metadata, drop the session; the daemon comes back and
+                // declares its counters on the new one.
+                self.fetch_metadata(key);
+                m.reply.close();
+            }
+        }
+        Ok(())
+    }
+
+    fn fetch_metadata(self: &Arc<Self>, key: DaemonKey) {
+        let Some(cmd) = DaemonStateIndex::metadata_command(&key) else {
+            return;
+        };
+        if !self.index.notify_updating(&key) {
+            return; // already asked
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            let r = me.commander.command(vec![cmd], Vec::new()).await;
+            match r {
+                Ok(r) if r.rc == 0 => match serde_json::from_slice::<Value>(&r.outb) {
+                    Ok(meta) => {
+                        if !me.index.apply_mon_metadata(&key, &meta, &[]) {
+                            tracing::debug!(%key, "metadata without a hostname");
+                        }
+                    }
+                    Err(e) => tracing::warn!(%key, "bad metadata JSON: {e}"),
+                },
+                Ok(r) => tracing::debug!(%key, rc = r.rc, "metadata: {}", r.outs),
+                Err(e) => tracing::debug!(%key, "metadata: {e}"),
+            }
+            me.index.clear_updating(&key);
+        });
+    }
+
+    fn on_report(self: &Arc<Self>, m: &SessionMessage) -> Result<(), String> {
+        let report = MMgrReport::decode(&m.msg).map_err(|e| e.to_string())?;
+        let peer_type = entity_type_name(m.entity_type);
+        match self
+            .index
+            .handle_report(&report, peer_type, SystemTime::now())
+        {
+            Ok(out) => {
+                if out.schema_changed {
+                    self.core.notify("perf_schema_update", &out.key.to_string());
+                }
+            }
+            Err(e) => {
+                tracing::debug!(daemon = %report.daemon_name, "report not applied: {e}");
+                if let rmgr_core::daemon_state::ReportError::UnknownDaemon(key) = e {
+                    self.fetch_metadata(key);
+                    m.reply.close();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_close(self: &Arc<Self>, m: &SessionMessage) -> Result<(), String> {
+        let close = MMgrClose::decode(&m.msg).map_err(|e| e.to_string())?;
+        let peer_type = entity_type_name(m.entity_type);
+        self.index.handle_close(&close, peer_type);
+        // Pacific answers with an MMgrClose of its own.
+        m.reply.send(MMgrClose::default().to_message());
+        if let Ok(mut s) = self.sessions.lock() {
+            s.remove(&m.conn);
+        }
+        Ok(())
+    }
+
+    fn on_pg_stats(self: &Arc<Self>, m: &SessionMessage) -> Result<(), String> {
+        if m.entity_type != 0x04 {
+            return Err("MPGStats from a non-OSD".into());
+        }
+        let osd: i32 = m
+            .entity
+            .id
+            .parse()
+            .map_err(|_| format!("bad OSD name {}", m.entity))?;
+        let stats = MPGStats::decode(&m.msg).map_err(|e| e.to_string())?;
+        if let Ok(mut pg) = self.pgmap.lock() {
+            pg.apply_pg_stats(osd, &stats, SystemTime::now());
+        }
+        if let Ok(mut s) = self.sessions.lock() {
+            s.entry(m.conn).or_insert_with(|| Session {
+                key: Some(DaemonKey::new("osd", osd.to_string())),
+                sender: m.reply.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The session of `osd.<id>`, if it has one open.
+    pub fn osd_session(&self, id: i32) -> Option<SessionSender> {
+        let want = DaemonKey::new("osd", id.to_string());
+        let s = self.sessions.lock().ok()?;
+        s.values()
+            .filter(|s| s.key.as_ref() == Some(&want) && !s.sender.is_closed())
+            .map(|s| s.sender.clone())
+            .last()
+    }
+
+    /// One stats period: the PGMap follows the OSDMap, the PG data names go to the core,
+    /// and the report goes to the mons.
+    pub fn tick(&self, gid: u64, mon: &MonSender) {
+        let now = SystemTime::now();
+        let osd_map = json_of(&self.core, "osd_map");
+        let version = self
+            .core
+            .get_data("osd_map")
+            .map(|s| s.version)
+            .unwrap_or(0);
+        let (data, digest, mut checks, ready) = {
+            let Ok(mut pg) = self.pgmap.lock() else {
+                return;
+            };
+            if let Ok(mut v) = self.osd_map_version.lock() {
+                if *v != version {
+                    *v = version;
+                    let tree = json_of(&self.core, "osd_map_tree");
+                    let crush = json_of(&self.core, "osd_map_crush");
+                    pg.apply_osd_map(&osd_map, &tree, &crush, now);
+                }
+            }
+            pg.tick(now);
+            // Pacific waits for the OSDs' first reports, or 4 periods, before it trusts
+            // the PGMap (`pgmap_ready`).
+            let ready = pg.ready()
+                || now.duration_since(self.started).unwrap_or_default() > Duration::from_secs(20);
+            let data: BTreeMap<String, Value> = PG_DATA_NAMES
+                .iter()
+                .filter_map(|n| pg.data(n, &osd_map).map(|v| (n.to_string(), v)))
+                .collect();
+            let checks = pg.health_checks(&osd_map, &HealthConfig::default(), now);
+            (data, pg.digest(), checks, ready)
+        };
+        self.core.set_pg_ready(ready);
+        self.core.apply_mon_maps(data);
+        if !ready {
+            return;
+        }
+        let mut health: BTreeMap<String, WireCheck> = BTreeMap::new();
+        for c in checks.drain(..) {
+            health.insert(
+                c.code.clone(),
+                WireCheck {
+                    severity: match c.severity {
+                        rmgr_pgmap::Severity::Warn => HEALTH_WARN,
+                        rmgr_pgmap::Severity::Err => HEALTH_ERR,
+                    },
+                    summary: c.summary,
+                    detail: c.detail,
+                    count: c.count,
+                },
+            );
+        }
+        for (code, c) in self.core.module_health_checks() {
+            health.insert(code, module_check(&c));
+        }
+        let progress = self
+            .core
+            .progress_events()
+            .into_iter()
+            .map(|(id, ev)| {
+                (
+                    id,
+                    ProgressEvent {
+                        message: ev
+                            .get("message")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        progress: ev.get("progress").and_then(Value::as_f64).unwrap_or(0.0)
+                            as f32,
+                        add_to_ceph_s: ev
+                            .get("add_to_ceph_s")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
+                    },
+                )
+            })
+            .collect();
+        let mut report = MMonMgrReport {
+            version: 0,
+            health_checks: HealthCheckMap { checks: health },
+            service_map_bl: Vec::new(),
+            progress_events: progress,
+            gid,
+            data: Vec::new(),
+        };
+        report.set_digest(&digest);
+        if !mon.send(report.to_message()) {
+            tracing::debug!("report not queued (no mon connection)");
+        }
+    }
+}
+
+fn module_check(c: &HealthCheck) -> WireCheck {
+    WireCheck {
+        severity: match c.severity {
+            Severity::Err => HEALTH_ERR,
+            Severity::Warn => HEALTH_WARN,
+            _ => HEALTH_OK,
+        },
+        summary: c.summary.clone(),
+        detail: c.detail.clone(),
+        count: c.count as i64,
+    }
+}
+
+/// The cluster fsid as bytes, from the `osd_map` data (`"fsid": "…"`).
+fn fsid_of(osd_map: &Value) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let hex: String = osd_map
+        .get("fsid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .collect();
+    for (i, b) in out.iter_mut().enumerate() {
+        if let Some(h) = hex.get(2 * i..2 * i + 2) {
+            *b = u8::from_str_radix(h, 16).unwrap_or(0);
+        }
+    }
+    out
+}
+
+/// `"1.1f"` or `"2.3s1"` → the spg_t.
+fn parse_spg(s: &str) -> Option<ScrubPg> {
+    let (pg, shard) = match s.split_once('s') {
+        Some((pg, sh)) => (pg, sh.parse::<i8>().ok()?),
+        None => (s, -1),
+    };
+    let (pool, seed) = pg.split_once('.')?;
+    Some(ScrubPg {
+        pool: pool.parse().ok()?,
+        seed: u32::from_str_radix(seed, 16).ok()?,
+        shard,
+    })
+}
+
+impl rmgr_core::EffectLink for Daemons {
+    fn apply(&self, effect: &rmgr_mgrcmds::Effect) -> Result<(), String> {
+        use rmgr_mgrcmds::Effect;
+        let osd_map = json_of(&self.core, "osd_map");
+        let fsid = fsid_of(&osd_map);
+        let epoch = osd_map.get("epoch").and_then(Value::as_u64).unwrap_or(0) as u32;
+        let (osd, msg) = match effect {
+            Effect::ScrubPgs {
+                osd,
+                pgs,
+                deep,
+                repair,
+            } => (
+                *osd,
+                MOSDScrub2 {
+                    fsid,
+                    epoch,
+                    pgs: pgs.iter().filter_map(|p| parse_spg(p)).collect(),
+                    repair: *repair,
+                    deep: *deep,
+                }
+                .to_message(),
+            ),
+            Effect::ForceRecovery { osd, pgs, flags } => (
+                *osd,
+                MOSDForceRecovery {
+                    fsid,
+                    pgs: pgs.iter().filter_map(|p| parse_spg(p)).collect(),
+                    options: *flags,
+                }
+                .to_message(),
+            ),
+            _ => return Ok(()),
+        };
+        match self.osd_session(osd) {
+            Some(s) if s.send(msg) => Ok(()),
+            _ => Err(format!("osd.{osd} is not currently connected")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spg_and_fsid_parsing() {
+        assert_eq!(
+            parse_spg("1.1f"),
+            Some(ScrubPg {
+                pool: 1,
+                seed: 0x1f,
+                shard: -1
+            })
+        );
+        assert_eq!(parse_spg("2.3s1").map(|p| (p.pool, p.seed, p.shard)), Some((2, 3, 1)));
+        assert_eq!(parse_spg("x"), None);
+        let f = fsid_of(&json!({"fsid": "01234567-89ab-cdef-0123-456789abcdef"}));
+        assert_eq!(f[0], 0x01);
+        assert_eq!(f[15], 0xef);
+    }
+
+    #[test]
+    fn entity_types() {
+        assert_eq!(entity_type_name(4), "osd");
+        assert_eq!(entity_type_name(1), "mon");
+        assert_eq!(entity_type_name(0x10), "mgr");
+    }
+}
+
+/// Every `mgr_stats_period` while active: [`Daemons::tick`]. On becoming active, the
+/// daemons' metadata comes from the mons first (Pacific's `load_all_metadata`).
+pub async fn report_loop(
+    core: Core,
+    daemons: Arc<Daemons>,
+    mon: MonSender,
+    status: tokio::sync::watch::Receiver<rmgr_msgr::SessionStatus>,
+) {
+    let mut was_active = false;
+    loop {
+        let period = core
+            .option_value("mgr_stats_period")
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|p| *p > 0.0)
+            .unwrap_or(5.0);
+        tokio::time::sleep(Duration::from_secs_f64(period.min(3600.0))).await;
+        let active = core.is_active();
+        if active && !was_active {
+            daemons.load_all_metadata().await;
+        }
+        was_active = active;
+        if !active {
+            continue;
+        }
+        let gid = status.borrow().global_id;
+        daemons.tick(gid, &mon);
+    }
+}
+
+/// The mons' ServiceMap (MServiceMap) becomes `get('service_map')`.
+pub async fn follow_service_map(
+    core: Core,
+    mut maps: tokio::sync::watch::Receiver<Option<Arc<Vec<u8>>>>,
+) {
+    use rmgr_msgr::messages::service_map::{to_json, MServiceMap};
+    while maps.changed().await.is_ok() {
+        let Some(front) = maps.borrow_and_update().clone() else {
+            continue;
+        };
+        let m = rmgr_msgr::message::Message::new(types::SERVICE_MAP, 1, 1, front.to_vec());
+        match MServiceMap::decode(&m) {
+            Ok(sm) => match serde_json::from_str::<Value>(&to_json(&sm.service_map)) {
+                Ok(v) => {
+                    core.apply_mon_maps(BTreeMap::from([("service_map".to_string(), v)]));
+                }
+                Err(e) => tracing::warn!("service map JSON: {e}"),
+            },
+            Err(e) => tracing::warn!("undecodable MServiceMap: {e}"),
+        }
+    }
+}
+
+impl Daemons {
+    /// `osd metadata`, `mon metadata`, `mds metadata` from the mons into the index.
+    async fn load_all_metadata(&self) {
+        let ask = |prefix: &'static str| {
+            let c = self.commander.clone();
+            async move {
+                let cmd = json!({"prefix": prefix, "format": "json"}).to_string();
+                match c.command(vec![cmd], Vec::new()).await {
+                    Ok(r) if r.rc == 0 => serde_json::from_slice::<Value>(&r.outb).ok(),
+                    _ => None,
+                }
+            }
+        };
+        let osd = ask("osd metadata").await;
+        let mon = ask("mon metadata").await;
+        let mds = ask("mds metadata").await;
+        self.index
+            .load_all_metadata(mds.as_ref(), mon.as_ref(), osd.as_ref());
+    }
+}
