@@ -986,7 +986,10 @@ impl Core {
             Target::Run(r) => {
                 let fut = r.handle_command(cmd, inbuf.to_vec());
                 match tokio::time::timeout(s.command_timeout, fut).await {
-                    Ok(reply) => reply,
+                    Ok(mut reply) => {
+                        reply.outb = module_odata(&reply.outb);
+                        reply
+                    }
                     Err(_) => CommandReply::err(
                         errno::ETIMEDOUT,
                         format!(
@@ -1331,4 +1334,18 @@ impl Core {
             *s = Some(modules);
         }
     }
+}
+
+/// A module's output buffer as `DaemonServer` sends it: `cmdctx->odata.append(ds)` goes
+/// through `bufferlist::append(std::istream&)`, which copies the text line by line, ends
+/// every non-empty line with `\n` and drops empty lines ("3.11.2" → "3.11.2\n").
+pub fn module_odata(outb: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(outb.len() + 1);
+    for line in outb.split(|&b| b == b'\n') {
+        if !line.is_empty() {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    out
 }

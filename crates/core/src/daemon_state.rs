@@ -735,6 +735,16 @@ impl DaemonStateIndex {
         render_servers(&self.summaries())
     }
 
+    /// `get('modified_config_options')` (`ActivePyModules::get_python`): the union of the
+    /// option names every daemon reported in its running config (`config_bl`), sorted.
+    pub fn config_names(&self) -> BTreeSet<String> {
+        self.read()
+            .all
+            .values()
+            .flat_map(|d| d.config.keys().cloned())
+            .collect()
+    }
+
     /// `get_daemon_health_metrics`: `{"osd.0": [{"value": n1, "type": "SLOW_OPS"}]}`,
     /// every daemon (by host, then key).
     pub fn daemon_health_metrics_json(&self) -> Value {

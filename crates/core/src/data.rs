@@ -17,6 +17,14 @@ fn computed(value: Value) -> Option<Snapshot> {
 }
 
 pub(crate) fn get(s: &Shared, name: &str) -> Option<Snapshot> {
+    if name == "modified_config_options" {
+        // Daemons' reported running configs, as the stock manager computes it; the stored
+        // value (a fixture) only stands in while no daemon has reported a config.
+        let names = s.daemon_state.config_names();
+        if !names.is_empty() {
+            return computed(json!({ "options": names }));
+        }
+    }
     if let Some(snap) = s.cluster.get(name) {
         return Some(snap);
     }

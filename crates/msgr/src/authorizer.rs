@@ -172,8 +172,7 @@ fn crypto_key(r: &mut Reader<'_>) -> Result<CephxKey, CephxError> {
     }
     Ok(CephxKey::from_crypto(rados::auth::CryptoKey {
         crypto_type: ty,
-        created: std::time::UNIX_EPOCH
-            + Duration::new(u64::from(sec), nsec.min(999_999_999)),
+        created: std::time::UNIX_EPOCH + Duration::new(u64::from(sec), nsec.min(999_999_999)),
         secret: bytes::Bytes::copy_from_slice(secret),
     }))
 }
@@ -272,7 +271,10 @@ pub(crate) mod tests {
         capsw.string(caps);
         info.u8(1).u8(0).blob(&capsw.into_vec()).u32(0);
         // CryptoKey: u16 type, utime created, u16 len, secret
-        let raw = session_key.secret().unwrap_or_else(|e| panic!("{e}")).to_vec();
+        let raw = session_key
+            .secret()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_vec();
         info.u16(1).u32(0).u32(0).u16(16).raw(&raw);
         let blob = encrypt_enc_bl(secret, &info.into_vec()).unwrap_or_else(|e| panic!("{e}"));
         ServiceTicket {
@@ -374,7 +376,11 @@ pub(crate) mod tests {
         // One OSD ticket: CephXServiceTicket{1, key, validity 3600 s}.
         let mut st = Writer::new();
         st.u8(1);
-        st.u16(1).u32(0).u32(0).u16(16).raw(new_key.secret().unwrap());
+        st.u16(1)
+            .u32(0)
+            .u32(0)
+            .u16(16)
+            .raw(new_key.secret().unwrap());
         st.u32(3600).u32(0);
         let ct = encrypt_enc_bl(&auth_key, &st.into_vec()).unwrap();
         let mut bl = Writer::new();

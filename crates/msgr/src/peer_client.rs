@@ -20,13 +20,13 @@ use crate::cephx::{self, CephxKey, Tickets};
 use crate::control::{
     ClientIdent, Control, ServerIdent, AUTH_CEPHX, AUTH_NONE, CON_MODE_CRC, IDENT_FLAG_LOSSY,
 };
+use crate::denc::Writer;
 use crate::error::{CephxError, HandshakeError};
 use crate::frame::{decode_banner, decode_frame, Banner, Tag};
 use crate::handshake::FEATURE_MSG_ADDR2;
 use crate::message::{types, Message};
 use crate::messages::command::{CommandMsg, MCommand, MCommandReply};
 use crate::messages::mgr_beacon::PACIFIC_FEATURES_ALL;
-use crate::denc::Writer;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -820,7 +820,10 @@ mod tests {
 
     #[test]
     fn cephx_handshake_against_our_server_side() {
-        let me = EntityAddr::msgr2("127.0.0.1:6800".parse().unwrap_or_else(|e| panic!("{e}")), 99);
+        let me = EntityAddr::msgr2(
+            "127.0.0.1:6800".parse().unwrap_or_else(|e| panic!("{e}")),
+            99,
+        );
         let (secret, svc) = secrets(3);
         let t = mint_ticket(
             &secret,
@@ -847,7 +850,11 @@ mod tests {
         assert_eq!(s.client_ident.flags, IDENT_FLAG_LOSSY);
         // The wrong nonce in our target: the server refuses us.
         let other = EntityAddr { nonce: 1, ..me };
-        assert!(run(params(other, PeerAuth::Cephx(a)), server_params(me, auth.clone())).is_err());
+        assert!(run(
+            params(other, PeerAuth::Cephx(a)),
+            server_params(me, auth.clone())
+        )
+        .is_err());
         // Auth none against a cephx-only server: a clear refusal.
         let e = run(params(me, PeerAuth::None), server_params(me, auth)).unwrap_err();
         assert!(e.contains("client:"), "{e}");
@@ -855,7 +862,10 @@ mod tests {
 
     #[test]
     fn auth_none_handshake() {
-        let me = EntityAddr::msgr2("127.0.0.1:6801".parse().unwrap_or_else(|e| panic!("{e}")), 5);
+        let me = EntityAddr::msgr2(
+            "127.0.0.1:6801".parse().unwrap_or_else(|e| panic!("{e}")),
+            5,
+        );
         let (c, s) = run(
             params(me, PeerAuth::None),
             server_params(me, ServerAuth::none_only()),
@@ -870,10 +880,18 @@ mod tests {
         Arc::new(|req: crate::server::CommandRequest| {
             Box::pin(async move {
                 CommandReply {
-                    rc: if req.cmd.iter().any(|c| c.contains("fail")) { -22 } else { 0 },
+                    rc: if req.cmd.iter().any(|c| c.contains("fail")) {
+                        -22
+                    } else {
+                        0
+                    },
                     outs: format!("from {}", req.entity),
-                    outb: format!("{}|{}", req.cmd.join(","), String::from_utf8_lossy(&req.inbuf))
-                        .into_bytes(),
+                    outb: format!(
+                        "{}|{}",
+                        req.cmd.join(","),
+                        String::from_utf8_lossy(&req.inbuf)
+                    )
+                    .into_bytes(),
                 }
             })
         })
@@ -925,7 +943,12 @@ mod tests {
             id: "y".into(),
         };
         let r = pc
-            .command(peer.clone(), server.addr(), vec!["{\"prefix\": \"version\"}".into()], b"in".to_vec())
+            .command(
+                peer.clone(),
+                server.addr(),
+                vec!["{\"prefix\": \"version\"}".into()],
+                b"in".to_vec(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.rc, 0);
@@ -937,12 +960,23 @@ mod tests {
             let pc = pc.clone();
             let (peer, addr) = (peer.clone(), server.addr());
             js.push(tokio::spawn(async move {
-                pc.command(peer, addr, vec![format!("c{i}"), if i == 3 { "fail".into() } else { String::new() }], Vec::new())
-                    .await
+                pc.command(
+                    peer,
+                    addr,
+                    vec![
+                        format!("c{i}"),
+                        if i == 3 { "fail".into() } else { String::new() },
+                    ],
+                    Vec::new(),
+                )
+                .await
             }));
         }
         for (i, j) in js.into_iter().enumerate() {
-            let r = j.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+            let r = j
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|e| panic!("{e}"));
             assert!(String::from_utf8_lossy(&r.outb).starts_with(&format!("c{i},")));
             assert_eq!(r.rc, if i == 3 { -22 } else { 0 });
         }
@@ -956,13 +990,19 @@ mod tests {
             .command(peer.clone(), addr, vec!["x".into()], Vec::new())
             .await
             .unwrap_err();
-        assert!(matches!(e, PeerError::Connect { .. } | PeerError::Timeout { .. }), "{e}");
+        assert!(
+            matches!(e, PeerError::Connect { .. } | PeerError::Timeout { .. }),
+            "{e}"
+        );
         // An unknown ticket service: refused at once.
         let osd = EntityName {
             ty: ENTITY_OSD,
             id: "0".into(),
         };
-        let e = pc.command(osd, addr, vec!["x".into()], Vec::new()).await.unwrap_err();
+        let e = pc
+            .command(osd, addr, vec!["x".into()], Vec::new())
+            .await
+            .unwrap_err();
         assert!(matches!(e, PeerError::NoTicket(_)), "{e}");
     }
 }

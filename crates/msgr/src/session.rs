@@ -892,7 +892,10 @@ impl Driver {
                 self.on_rotating_reply(&m.front);
             }
             types::AUTH_REPLY => match crate::cephx_server::decode_auth_reply(&m.front) {
-                Ok((rc, bl)) if crate::authorizer::is_principal_reply(&bl) || rc != 0 => {
+                Ok((rc, bl))
+                    if crate::authorizer::is_principal_reply(&bl)
+                        || (rc != 0 && self.tickets_asked.is_some()) =>
+                {
                     self.on_tickets_reply(rc, &bl);
                 }
                 Ok(_) => tracing::debug!("ignoring an MAuthReply"),

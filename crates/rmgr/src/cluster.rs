@@ -194,12 +194,13 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
     core.set_effect_link(daemons.clone());
     tasks.push(tokio::spawn(crate::daemons::report_loop(
         core.clone(),
-        daemons,
+        daemons.clone(),
         session.sender(),
         session.status(),
     )));
     tasks.push(tokio::spawn(crate::daemons::follow_service_map(
         core.clone(),
+        daemons,
         session.service_map(),
     )));
     // The server verifies tickets with our gid and the rotating secrets the session keeps.

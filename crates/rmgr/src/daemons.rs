@@ -23,7 +23,9 @@ use rmgr_msgr::messages::mon_mgr_report::{
     HealthCheck as WireCheck, HealthCheckMap, MMonMgrReport, ProgressEvent, HEALTH_ERR,
     HEALTH_OK, HEALTH_WARN,
 };
+use rmgr_msgr::messages::osd_types::UTime;
 use rmgr_msgr::messages::pg_stats::MPGStats;
+use rmgr_msgr::messages::service_map::{Daemon as ServiceDaemon, ServiceMap};
 use rmgr_msgr::server::{SessionEvent, SessionHandler, SessionMessage, SessionSender};
 use rmgr_msgr::{MonCommander, MonSender};
 use rmgr_pgmap::{HealthConfig, PgMap};
@@ -48,6 +50,20 @@ const PG_DATA_NAMES: &[&str] = &[
     "pg_progress",
 ];
 
+#[derive(Default)]
+struct PendingServiceMap {
+    map: ServiceMap,
+    /// Changed at this pending epoch (sent when `dirty >= map.epoch`).
+    dirty: u32,
+}
+
+fn utime_now() -> UTime {
+    let d = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    UTime::new(d.as_secs() as u32, d.subsec_nanos())
+}
+
 /// An open daemon session.
 struct Session {
     key: Option<DaemonKey>,
@@ -61,6 +77,9 @@ pub struct Daemons {
     commander: MonCommander,
     sessions: Mutex<HashMap<u64, Session>>,
     pgmap: Mutex<PgMap>,
+    /// The service map we maintain (service daemons register in it) and the epoch at
+    /// which it last changed (Pacific's `pending_service_map`/`_dirty`).
+    service_map: Mutex<PendingServiceMap>,
     /// The osd_map snapshot version last applied to the PGMap.
     osd_map_version: Mutex<u64>,
     started: SystemTime,
@@ -86,6 +105,8 @@ fn json_of(core: &Core, name: &str) -> Value {
 
 impl Daemons {
     pub fn new(core: Core, commander: MonCommander) -> Arc<Daemons> {
+        // On a cluster `get('pg_ready')` is false until the OSDs reported (the first tick).
+        core.set_pg_ready(false);
         Arc::new(Daemons {
             index: core.daemon_state(),
             core,
@@ -93,6 +114,7 @@ impl Daemons {
             sessions: Mutex::new(HashMap::new()),
             pgmap: Mutex::new(PgMap::new()),
             osd_map_version: Mutex::new(0),
+            service_map: Mutex::new(PendingServiceMap::default()),
             started: SystemTime::now(),
         })
     }
@@ -143,6 +165,7 @@ impl Daemons {
             } => {
                 if service_daemon {
                     tracing::info!(%key, "service daemon registered");
+                    self.register_service_daemon(&open, m);
                 }
                 if let Ok(mut s) = self.sessions.lock() {
                     s.insert(
@@ -198,6 +221,9 @@ impl Daemons {
             .handle_report(&report, peer_type, SystemTime::now())
         {
             Ok(out) => {
+                if let Some(ts) = &out.task_status {
+                    self.update_task_status(&report.service_name, &report.daemon_name, ts);
+                }
                 if out.schema_changed {
                     self.core.notify("perf_schema_update", &out.key.to_string());
                 }
@@ -216,7 +242,9 @@ impl Daemons {
     fn on_close(self: &Arc<Self>, m: &SessionMessage) -> Result<(), String> {
         let close = MMgrClose::decode(&m.msg).map_err(|e| e.to_string())?;
         let peer_type = entity_type_name(m.entity_type);
-        self.index.handle_close(&close, peer_type);
+        if let Some((_, true)) = self.index.handle_close(&close, peer_type) {
+            self.unregister_service_daemon(&close.service_name, &close.daemon_name);
+        }
         // Pacific answers with an MMgrClose of its own.
         m.reply.send(MMgrClose::default().to_message());
         if let Ok(mut s) = self.sessions.lock() {
@@ -236,6 +264,15 @@ impl Daemons {
             .map_err(|_| format!("bad OSD name {}", m.entity))?;
         let stats = MPGStats::decode(&m.msg).map_err(|e| e.to_string())?;
         if let Ok(mut pg) = self.pgmap.lock() {
+            // The PGMap must know the OSDMap first (as Pacific's always does): without it
+            // the stats of every PG are dropped (no such pool yet) and the first report
+            // counts as "every up OSD reported", so the mons would be told all PGs are
+            // unknown. Until the mons sent an OSDMap with this OSD, the report is dropped
+            // (OSDs resend every period).
+            self.sync_osd_map(&mut pg, SystemTime::now());
+            if !pg.osdmap().exists(osd) {
+                return Ok(());
+            }
             pg.apply_pg_stats(osd, &stats, SystemTime::now());
         }
         if let Ok(mut s) = self.sessions.lock() {
@@ -245,6 +282,22 @@ impl Daemons {
             });
         }
         Ok(())
+    }
+
+    /// Applies the mons' OSDMap to the PGMap when it changed since the last time.
+    fn sync_osd_map(&self, pg: &mut PgMap, now: SystemTime) {
+        let Some(snap) = self.core.get_data("osd_map") else {
+            return;
+        };
+        if let Ok(mut v) = self.osd_map_version.lock() {
+            if *v != snap.version {
+                *v = snap.version;
+                let osd_map = snap.value.as_ref();
+                let tree = json_of(&self.core, "osd_map_tree");
+                let crush = json_of(&self.core, "osd_map_crush");
+                pg.apply_osd_map(osd_map, &tree, &crush, now);
+            }
+        }
     }
 
     /// The session of `osd.<id>`, if it has one open.
@@ -262,23 +315,11 @@ impl Daemons {
     pub fn tick(&self, gid: u64, mon: &MonSender) {
         let now = SystemTime::now();
         let osd_map = json_of(&self.core, "osd_map");
-        let version = self
-            .core
-            .get_data("osd_map")
-            .map(|s| s.version)
-            .unwrap_or(0);
         let (data, digest, mut checks, ready) = {
             let Ok(mut pg) = self.pgmap.lock() else {
                 return;
             };
-            if let Ok(mut v) = self.osd_map_version.lock() {
-                if *v != version {
-                    *v = version;
-                    let tree = json_of(&self.core, "osd_map_tree");
-                    let crush = json_of(&self.core, "osd_map_crush");
-                    pg.apply_osd_map(&osd_map, &tree, &crush, now);
-                }
-            }
+            self.sync_osd_map(&mut pg, now);
             pg.tick(now);
             // Pacific waits for the OSDs' first reports, or 4 periods, before it trusts
             // the PGMap (`pgmap_ready`).
@@ -340,7 +381,7 @@ impl Daemons {
         let mut report = MMonMgrReport {
             version: 0,
             health_checks: HealthCheckMap { checks: health },
-            service_map_bl: Vec::new(),
+            service_map_bl: self.service_map_update(),
             progress_events: progress,
             gid,
             data: Vec::new(),
@@ -395,6 +436,96 @@ fn parse_spg(s: &str) -> Option<ScrubPg> {
         seed: u32::from_str_radix(seed, 16).ok()?,
         shard,
     })
+}
+
+impl Daemons {
+    /// `DaemonServer::got_service_map`: the mons' committed map becomes the base of ours.
+    pub fn got_service_map(&self, committed: &ServiceMap) {
+        if let Ok(mut p) = self.service_map.lock() {
+            if p.map.epoch == 0 || p.map.epoch <= committed.epoch {
+                p.map = committed.clone();
+                p.map.epoch = committed.epoch + 1;
+            }
+        }
+    }
+
+    fn register_service_daemon(&self, open: &MMgrOpen, m: &SessionMessage) {
+        let Ok(mut p) = self.service_map.lock() else {
+            return;
+        };
+        let epoch = p.map.epoch;
+        let d = p
+            .map
+            .services
+            .entry(open.service_name.clone())
+            .or_default()
+            .daemons
+            .entry(open.daemon_name.clone())
+            .or_insert_with(ServiceDaemon::default);
+        if d.gid != m.global_id {
+            d.gid = m.global_id;
+            d.addr = rmgr_msgr::EntityAddr::msgr2(m.peer, 0);
+            d.start_epoch = epoch;
+            d.start_stamp = utime_now();
+            d.metadata = open.daemon_metadata.clone().into_iter().collect();
+            p.dirty = epoch;
+        }
+    }
+
+    fn update_task_status(
+        &self,
+        service: &str,
+        daemon: &str,
+        ts: &BTreeMap<String, String>,
+    ) {
+        let Ok(mut p) = self.service_map.lock() else {
+            return;
+        };
+        let epoch = p.map.epoch;
+        if let Some(d) = p
+            .map
+            .services
+            .get_mut(service)
+            .and_then(|s| s.daemons.get_mut(daemon))
+        {
+            if d.task_status != *ts {
+                d.task_status = ts.clone();
+                p.dirty = epoch;
+            }
+        }
+    }
+
+    fn unregister_service_daemon(&self, service: &str, daemon: &str) {
+        let Ok(mut p) = self.service_map.lock() else {
+            return;
+        };
+        let epoch = p.map.epoch;
+        let mut removed = false;
+        if let Some(s) = p.map.services.get_mut(service) {
+            removed = s.daemons.remove(daemon).is_some();
+            if s.daemons.is_empty() {
+                p.map.services.remove(service);
+            }
+        }
+        if removed {
+            p.dirty = epoch;
+        }
+    }
+
+    /// The encoded pending service map when it changed since the last report (then its
+    /// epoch moves on), else nothing.
+    fn service_map_update(&self) -> Vec<u8> {
+        let Ok(mut p) = self.service_map.lock() else {
+            return Vec::new();
+        };
+        if p.map.epoch == 0 || p.dirty < p.map.epoch {
+            return Vec::new();
+        }
+        p.map.modified = utime_now();
+        let bl = p.map.to_bytes();
+        p.map.epoch += 1;
+        bl
+    }
 }
 
 impl rmgr_core::EffectLink for Daemons {
@@ -499,6 +630,7 @@ pub async fn report_loop(
 /// The mons' ServiceMap (MServiceMap) becomes `get('service_map')`.
 pub async fn follow_service_map(
     core: Core,
+    daemons: Arc<Daemons>,
     mut maps: tokio::sync::watch::Receiver<Option<Arc<Vec<u8>>>>,
 ) {
     use rmgr_msgr::messages::service_map::{to_json, MServiceMap};
@@ -508,12 +640,15 @@ pub async fn follow_service_map(
         };
         let m = rmgr_msgr::message::Message::new(types::SERVICE_MAP, 1, 1, front.to_vec());
         match MServiceMap::decode(&m) {
-            Ok(sm) => match serde_json::from_str::<Value>(&to_json(&sm.service_map)) {
-                Ok(v) => {
-                    core.apply_mon_maps(BTreeMap::from([("service_map".to_string(), v)]));
+            Ok(sm) => {
+                daemons.got_service_map(&sm.service_map);
+                match serde_json::from_str::<Value>(&to_json(&sm.service_map)) {
+                    Ok(v) => {
+                        core.apply_mon_maps(BTreeMap::from([("service_map".to_string(), v)]));
+                    }
+                    Err(e) => tracing::warn!("service map JSON: {e}"),
                 }
-                Err(e) => tracing::warn!("service map JSON: {e}"),
-            },
+            }
             Err(e) => tracing::warn!("undecodable MServiceMap: {e}"),
         }
     }

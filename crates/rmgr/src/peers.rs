@@ -66,7 +66,11 @@ fn mds_infos(fs_map: &Value) -> Vec<(u64, String, i64, i64, &Value)> {
     let mut all: Vec<(i64, &Value)> = Vec::new();
     for f in fs_map["filesystems"].as_array().into_iter().flatten() {
         let fscid = f["id"].as_i64().unwrap_or(-1);
-        for i in f["mdsmap"]["info"].as_object().into_iter().flat_map(|m| m.values()) {
+        for i in f["mdsmap"]["info"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
             all.push((fscid, i));
         }
     }
@@ -114,7 +118,11 @@ pub fn mds_target(fs_map: &Value, spec: &str) -> Result<(String, EntityAddr), Co
     } else if let Ok(n) = spec.parse::<i64>() {
         // A rank of the only filesystem, else a gid.
         let by_rank = (fs_names.len() == 1)
-            .then(|| infos.iter().find(|i| i.2 == fs_names[0].0 && i.3 == n && n >= 0))
+            .then(|| {
+                infos
+                    .iter()
+                    .find(|i| i.2 == fs_names[0].0 && i.3 == n && n >= 0)
+            })
             .flatten();
         by_rank.or_else(|| infos.iter().find(|i| i64::try_from(i.0).ok() == Some(n)))
     } else if spec == "*" {
@@ -123,9 +131,8 @@ pub fn mds_target(fs_map: &Value, spec: &str) -> Result<(String, EntityAddr), Co
         infos.iter().find(|i| i.1 == spec)
     };
     let info = found.ok_or_else(enoent)?;
-    let addr = msgr2_addr(&info.4["addrs"]).ok_or_else(|| {
-        CommandReply::err(-ENXIO, format!("mds.{} has no msgr2 address", info.1))
-    })?;
+    let addr = msgr2_addr(&info.4["addrs"])
+        .ok_or_else(|| CommandReply::err(-ENXIO, format!("mds.{} has no msgr2 address", info.1)))?;
     Ok((info.1.clone(), addr))
 }
 

@@ -29,7 +29,7 @@ struct Lab {
 }
 
 impl Lab {
-    fn start() -> Lab {
+    fn start(auth: &str) -> Lab {
         let up = lab_scripts().join("up.sh");
         assert!(up.exists(), "{} is missing", up.display());
         let tmp = tempfile::Builder::new()
@@ -41,7 +41,7 @@ impl Lab {
         let out = Command::new(&up)
             .arg(&lab.dir)
             .env("LAB_MGR", "0")
-            .env("LAB_AUTH", "cephx")
+            .env("LAB_AUTH", auth)
             .env("LAB_POOL", "")
             .env("LAB_TIMEOUT", "60")
             .env_remove("CEPH_ARGS")
@@ -108,13 +108,16 @@ fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
 fn send(lab: &Lab, ty: &str, id: &str, prefix: &str) -> Value {
     let (rc, out, err) = lab.ceph(&["peercmd", "send", ty, id, prefix]);
     assert_eq!(rc, 0, "peercmd send {ty} {id} {prefix}: {out}{err}");
-    assert_ne!(out.trim(), "hung", "send_command({ty}.{id}, {prefix}) never completed");
+    assert_ne!(
+        out.trim(),
+        "hung",
+        "send_command({ty}.{id}, {prefix}) never completed"
+    );
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
-#[test]
-fn modules_send_commands_to_osds_with_cephx() {
-    let lab = Lab::start();
+/// rmgr (as `mgr.x`, with the `peercmd` test module enabled) on `lab`.
+fn start_rmgr(lab: &Lab) -> (Daemon, tempfile::TempDir) {
     let mods = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(
         common::test_modules().join("peercmd"),
@@ -138,14 +141,18 @@ fn modules_send_commands_to_osds_with_cephx() {
     });
     let (rc, _, err) = lab.ceph(&["mgr", "module", "enable", "peercmd"]);
     assert_eq!(rc, 0, "{err}");
-    // Until the OSDMap reaches the core, osd.0 "does not exist".
-    let mut r = Value::Null;
+    (daemon, mods)
+}
+
+/// Waits until osd.0 answers `version` (until the OSDMap reaches the core, osd.0 "does
+/// not exist"); returns the module's result.
+fn osd0_version(lab: &Lab, daemon: &Daemon) -> Value {
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         let (rc, out, err) = lab.ceph(&["peercmd", "send", "osd", "0", "version"]);
-        r = serde_json::from_str(&out).unwrap_or(Value::Null);
+        let r: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
         if rc == 0 && r["r"] == 0 {
-            break;
+            return r;
         }
         if Instant::now() > deadline {
             let log = daemon.log();
@@ -154,9 +161,18 @@ fn modules_send_commands_to_osds_with_cephx() {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+#[test]
+fn modules_send_commands_to_osds_with_cephx() {
+    let lab = Lab::start("cephx");
+    let (daemon, _mods) = start_rmgr(&lab);
+    let r = osd0_version(&lab, &daemon);
     let v: Value = serde_json::from_str(r["outb"].as_str().unwrap()).unwrap();
     assert!(
-        v["version"].as_str().is_some_and(|s| s.starts_with("16.2.")),
+        v["version"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("16.2.")),
         "{r}"
     );
     // The OSD's own perf counters.
@@ -172,12 +188,29 @@ fn modules_send_commands_to_osds_with_cephx() {
     assert_eq!(r["r"], -22, "{r}");
     // Pacific's Objecter answers for an OSD that is not in the map.
     let r = send(&lab, "osd", "7", "version");
-    assert_eq!((r["r"].as_i64(), r["outs"].as_str()), (Some(-2), Some("osd dne")), "{r}");
+    assert_eq!(
+        (r["r"].as_i64(), r["outs"].as_str()),
+        (Some(-2), Some("osd dne")),
+        "{r}"
+    );
     // No MDS in this lab.
     let r = send(&lab, "mds", "a", "version");
     assert_eq!(r["r"], -2, "{r}");
     let log = daemon.log();
     assert!(!log.contains("refused our authentication"), "{log}");
+    drop(daemon);
+    drop(lab);
+}
+
+#[test]
+fn modules_send_commands_to_osds_with_auth_none() {
+    let lab = Lab::start("none");
+    let (daemon, _mods) = start_rmgr(&lab);
+    let r = osd0_version(&lab, &daemon);
+    assert!(
+        r["outb"].as_str().is_some_and(|o| o.contains("16.2.")),
+        "{r}"
+    );
     drop(daemon);
     drop(lab);
 }
