@@ -37,6 +37,28 @@ class BenchPy(MgrModule):
         }
         return HandleCommandResult(stdout=json.dumps(out, indent=2))
 
+    @CLICommand('benchpy get', perm='r')
+    def get_calls(self, key: str = 'osd_map', calls: int = 20) -> HandleCommandResult:
+        """Time `calls` calls of get(key) one by one: per-call ms, median, size"""
+        first = self.get(key)
+        per = []
+        for _ in range(max(1, calls)):
+            t0 = time.perf_counter()
+            self.get(key)
+            per.append((time.perf_counter() - t0) * 1e3)
+        s = sorted(per)
+        out = {
+            'key': key,
+            'calls': len(per),
+            'median_ms': s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2,
+            'min_ms': s[0],
+            'max_ms': s[-1],
+            'per_call_ms': [round(v, 3) for v in per],
+            'osds': len(first.get('osds', [])) if isinstance(first, dict) else None,
+            'json_bytes': len(json.dumps(first)),
+        }
+        return HandleCommandResult(stdout=json.dumps(out))
+
     @CLICommand('benchpy noop', perm='r')
     def noop(self) -> HandleCommandResult:
         """Answer at once (command round-trip benchmark)"""

@@ -262,6 +262,16 @@ impl DaemonStateIndex {
         self.read().all.get(key).cloned()
     }
 
+    /// Every daemon's latest health metrics (SLOW_OPS, PENDING_CREATING_PGS), in key order.
+    pub fn health_metrics(&self) -> Vec<(DaemonKey, Vec<DaemonHealthMetric>)> {
+        self.read()
+            .all
+            .iter()
+            .filter(|(_, d)| !d.daemon_health_metrics.is_empty())
+            .map(|(k, d)| (k.clone(), d.daemon_health_metrics.clone()))
+            .collect()
+    }
+
     pub fn keys(&self) -> Vec<DaemonKey> {
         self.read().all.keys().cloned().collect()
     }

@@ -165,9 +165,7 @@ pub(crate) fn osd_df(ctx: &Ctx) -> Outcome {
                 rows.push(r);
                 return Some(res);
             }
-            let Some(n) = nodes.iter().find(|n| i(n, "id") == id) else {
-                return None;
-            };
+            let n = nodes.iter().find(|n| i(n, "id") == id)?;
             let idx = rows.len();
             let children: Vec<i64> = arr(n, "children")
                 .iter()
@@ -267,8 +265,8 @@ pub(crate) fn osd_df(ctx: &Ctx) -> Outcome {
     let mut tot = [0u64; 6];
     let mut tsfs = [0u64; 2];
     for r in &osds {
-        for j in 0..6 {
-            tot[j] += r.kb[j];
+        for (t, k) in tot.iter_mut().zip(r.kb.iter()) {
+            *t += k;
         }
         tsfs[0] += r.sfs[0];
         tsfs[1] += r.sfs[1];

@@ -352,6 +352,9 @@ impl Daemons {
                 },
             );
         }
+        for (code, c) in daemon_metric_checks(&self.index.health_metrics()) {
+            health.insert(code, c);
+        }
         for (code, c) in self.core.module_health_checks() {
             health.insert(code, module_check(&c));
         }
@@ -391,6 +394,88 @@ impl Daemons {
             tracing::debug!("report not queued (no mon connection)");
         }
     }
+}
+
+/// The daemons' health metrics as Pacific's DaemonHealthMetricCollector summarises them:
+/// SLOW_OPS ("N slow ops, oldest one blocked for S sec, …") and PENDING_CREATING_PGS.
+fn daemon_metric_checks(
+    metrics: &[(DaemonKey, Vec<rmgr_msgr::messages::mgr_report::DaemonHealthMetric>)],
+) -> Vec<(String, WireCheck)> {
+    use rmgr_msgr::messages::mgr_report::{
+        DAEMON_METRIC_PENDING_CREATING_PGS, DAEMON_METRIC_SLOW_OPS,
+    };
+    let list = |keys: &[&DaemonKey]| {
+        let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        format!("[{}]", names.join(","))
+    };
+    let mut out = Vec::new();
+    let (mut slow, mut oldest, mut slow_daemons) = (0u64, 0u64, Vec::new());
+    let (mut pending, mut at_max, mut pending_osds) = (0u64, 0u64, Vec::new());
+    for (key, ms) in metrics {
+        for m in ms {
+            match m.ty {
+                DAEMON_METRIC_SLOW_OPS => {
+                    let (n, blocked) = (u64::from(m.n1()), u64::from(m.n2()));
+                    slow += n;
+                    oldest = oldest.max(blocked);
+                    if n != 0 || blocked != 0 {
+                        slow_daemons.push(key);
+                    }
+                }
+                DAEMON_METRIC_PENDING_CREATING_PGS => {
+                    pending = u64::from(m.n1());
+                    at_max = u64::from(m.n2());
+                    if pending != 0 {
+                        pending_osds.push(key);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if !slow_daemons.is_empty() {
+        let who = match slow_daemons.len() {
+            1 => format!("{} has slow ops", slow_daemons[0]),
+            n if n > 10 => format!("daemons {}... have slow ops.", list(&slow_daemons[..10])),
+            _ => format!("daemons {} have slow ops.", list(&slow_daemons)),
+        };
+        out.push((
+            "SLOW_OPS".to_string(),
+            WireCheck {
+                severity: HEALTH_WARN,
+                summary: format!("{slow} slow ops, oldest one blocked for {oldest} sec, {who}"),
+                detail: Vec::new(),
+                count: 1,
+            },
+        ));
+    }
+    if !pending_osds.is_empty() {
+        let warn = "(PG creation pending, temporarily increase 'osd_max_pg_per_osd_hard_ratio')";
+        let extra = if at_max != 0 { warn } else { "" };
+        let detail = if pending_osds.len() > 1 {
+            format!(
+                "osds {} have pending PGs{}.",
+                list(&pending_osds),
+                if at_max != 0 { format!(" {warn}") } else { String::new() }
+            )
+        } else {
+            format!(
+                "{} has pending PGs{}.",
+                pending_osds[0],
+                if at_max != 0 { format!(" {warn}") } else { String::new() }
+            )
+        };
+        out.push((
+            "PENDING_CREATING_PGS".to_string(),
+            WireCheck {
+                severity: HEALTH_WARN,
+                summary: format!("{pending} PGs pending on creation {extra}"),
+                detail: vec![detail],
+                count: 1,
+            },
+        ));
+    }
+    out
 }
 
 fn module_check(c: &HealthCheck) -> WireCheck {
@@ -569,34 +654,6 @@ impl rmgr_core::EffectLink for Daemons {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spg_and_fsid_parsing() {
-        assert_eq!(
-            parse_spg("1.1f"),
-            Some(ScrubPg {
-                pool: 1,
-                seed: 0x1f,
-                shard: -1
-            })
-        );
-        assert_eq!(parse_spg("2.3s1").map(|p| (p.pool, p.seed, p.shard)), Some((2, 3, 1)));
-        assert_eq!(parse_spg("x"), None);
-        let f = fsid_of(&json!({"fsid": "01234567-89ab-cdef-0123-456789abcdef"}));
-        assert_eq!(f[0], 0x01);
-        assert_eq!(f[15], 0xef);
-    }
-
-    #[test]
-    fn entity_types() {
-        assert_eq!(entity_type_name(4), "osd");
-        assert_eq!(entity_type_name(1), "mon");
-        assert_eq!(entity_type_name(0x10), "mgr");
-    }
-}
 
 /// Every `mgr_stats_period` while active: [`Daemons::tick`]. On becoming active, the
 /// daemons' metadata comes from the mons first (Pacific's `load_all_metadata`).
@@ -672,5 +729,61 @@ impl Daemons {
         let mds = ask("mds metadata").await;
         self.index
             .load_all_metadata(mds.as_ref(), mon.as_ref(), osd.as_ref());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spg_and_fsid_parsing() {
+        assert_eq!(
+            parse_spg("1.1f"),
+            Some(ScrubPg {
+                pool: 1,
+                seed: 0x1f,
+                shard: -1
+            })
+        );
+        assert_eq!(parse_spg("2.3s1").map(|p| (p.pool, p.seed, p.shard)), Some((2, 3, 1)));
+        assert_eq!(parse_spg("x"), None);
+        let f = fsid_of(&json!({"fsid": "01234567-89ab-cdef-0123-456789abcdef"}));
+        assert_eq!(f[0], 0x01);
+        assert_eq!(f[15], 0xef);
+    }
+
+    #[test]
+    fn slow_ops_summaries_read_like_pacific() {
+        use rmgr_msgr::messages::mgr_report::DaemonHealthMetric;
+        // n1 in the low 32 bits, n2 in the high ones.
+        let metric = |n1: u64, n2: u64| DaemonHealthMetric {
+            ty: 0,
+            value: n1 | (n2 << 32),
+        };
+        let one = vec![(DaemonKey::new("osd", "39"), vec![metric(3, 1)])];
+        let c = daemon_metric_checks(&one);
+        assert_eq!(c[0].0, "SLOW_OPS");
+        assert_eq!(
+            c[0].1.summary,
+            "3 slow ops, oldest one blocked for 1 sec, osd.39 has slow ops"
+        );
+        let two = vec![
+            (DaemonKey::new("osd", "1"), vec![metric(2, 36)]),
+            (DaemonKey::new("osd", "2"), vec![metric(3, 10)]),
+            (DaemonKey::new("osd", "3"), vec![metric(0, 0)]),
+        ];
+        assert_eq!(
+            daemon_metric_checks(&two)[0].1.summary,
+            "5 slow ops, oldest one blocked for 36 sec, daemons [osd.1,osd.2] have slow ops."
+        );
+        assert!(daemon_metric_checks(&[(DaemonKey::new("osd", "3"), vec![metric(0, 0)])]).is_empty());
+    }
+
+    #[test]
+    fn entity_types() {
+        assert_eq!(entity_type_name(4), "osd");
+        assert_eq!(entity_type_name(1), "mon");
+        assert_eq!(entity_type_name(0x10), "mgr");
     }
 }
