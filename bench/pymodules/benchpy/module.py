@@ -59,6 +59,36 @@ class BenchPy(MgrModule):
         }
         return HandleCommandResult(stdout=json.dumps(out))
 
+    @CLICommand('benchpy calls', perm='r')
+    def calls(self, calls: int = 20) -> HandleCommandResult:
+        """Median ms per call of the MgrModule calls a Prometheus collect() makes"""
+        n = max(1, calls)
+        def med(fn):
+            per = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                fn()
+                per.append((time.perf_counter() - t0) * 1e3)
+            return round(sorted(per)[len(per) // 2], 4)
+        out = {}
+        for key in ('osd_map', 'osd_map_crush', 'osd_metadata', 'health', 'mon_map', 'fs_map',
+                    'pg_summary', 'pg_status', 'pg_dump', 'df', 'osd_stats', 'io_rate',
+                    'mgr_map', 'service_map', 'config', 'mon_status', 'osd_pool_stats'):
+            out[f'get({key})'] = med(lambda: self.get(key))
+        out['list_servers()'] = med(self.list_servers)
+        out['get_metadata(osd,0)'] = med(lambda: self.get_metadata('osd', '0'))
+        out['get_metadata(osd,500) (none)'] = med(lambda: self.get_metadata('osd', '500'))
+        out['get_all_perf_counters()'] = med(self.get_all_perf_counters)
+        out['get_daemon_health_metrics()'] = med(self.get_daemon_health_metrics)
+        out['1000 x log.info'] = med(lambda: [self.log.info('OSD %d is missing', i) for i in range(1000)])
+        out['1000 x get_metadata(osd,i)'] = med(lambda: [self.get_metadata('osd', str(i)) for i in range(1000)])
+        out['get_latest(osd,0,osd.op_w)'] = med(lambda: self.get_latest('osd', '0', 'osd.op_w'))
+        out['get_perf_schema(osd,0)'] = med(lambda: self.get_perf_schema('osd', '0'))
+        out['get_perf_schema(osd,500)'] = med(lambda: self.get_perf_schema('osd', '500'))
+        out['services'] = sum(len(s['services']) for s in self.list_servers())
+        out['perf_counters'] = sum(len(v) for v in self.get_all_perf_counters().values())
+        return HandleCommandResult(stdout=json.dumps(out, indent=1))
+
     @CLICommand('benchpy noop', perm='r')
     def noop(self) -> HandleCommandResult:
         """Answer at once (command round-trip benchmark)"""

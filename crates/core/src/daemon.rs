@@ -770,31 +770,41 @@ impl Core {
                 stop(&wanted_standby, &t.standby),
             )
         };
-        for name in sb_stop {
+        // Stops run concurrently: each is bounded by its provider, and one slow module
+        // (rbd_support joining its threads) must not hold the others up.
+        let mut stops = Vec::new();
+        for name in &sb_stop {
             let instance = s
                 .modules
                 .lock()
                 .ok()
-                .and_then(|mut t| t.standby.remove(&name));
+                .and_then(|mut t| t.standby.remove(name));
             if let Some(r) = instance {
                 tracing::info!(module = %name, "stopping module in standby mode");
-                r.stop().await;
+                stops.push(r.stop());
             }
-            s.set_host_problem(&name, None);
         }
-        for name in to_stop {
+        join_all(stops).await;
+        for name in &sb_stop {
+            s.set_host_problem(name, None);
+        }
+        let mut stops = Vec::new();
+        for name in &to_stop {
             let running = s
                 .modules
                 .lock()
                 .ok()
-                .and_then(|mut t| t.running.remove(&name));
+                .and_then(|mut t| t.running.remove(name));
             if let Some(r) = running {
                 tracing::info!(module = %name, "stopping module");
-                r.stop().await;
+                stops.push(r.stop());
             }
-            s.set_module_health(&name, BTreeMap::new());
-            s.set_service(&name, None);
-            s.set_host_problem(&name, None);
+        }
+        join_all(stops).await;
+        for name in &to_stop {
+            s.set_module_health(name, BTreeMap::new());
+            s.set_service(name, None);
+            s.set_host_problem(name, None);
         }
         for (name, provider) in to_start {
             let Some(p) = s.providers.get(provider).cloned() else {
@@ -986,10 +996,7 @@ impl Core {
             Target::Run(r) => {
                 let fut = r.handle_command(cmd, inbuf.to_vec());
                 match tokio::time::timeout(s.command_timeout, fut).await {
-                    Ok(mut reply) => {
-                        reply.outb = module_odata(&reply.outb);
-                        reply
-                    }
+                    Ok(reply) => reply,
                     Err(_) => CommandReply::err(
                         errno::ETIMEDOUT,
                         format!(
@@ -1025,10 +1032,28 @@ impl Core {
                     .collect()
             })
             .unwrap_or_default();
-        for (name, r) in running {
-            tracing::info!(module = %name, "stopping module");
-            r.stop().await;
+        let stops: Vec<_> = running
+            .into_iter()
+            .map(|(name, r)| {
+                tracing::info!(module = %name, "stopping module");
+                r.stop()
+            })
+            .collect();
+        join_all(stops).await;
+    }
+}
+
+/// Runs every future to completion, concurrently (each on the runtime when there is one).
+async fn join_all(futs: Vec<crate::module::BoxFuture<()>>) {
+    if tokio::runtime::Handle::try_current().is_err() {
+        for f in futs {
+            f.await;
         }
+        return;
+    }
+    let handles: Vec<_> = futs.into_iter().map(tokio::spawn).collect();
+    for h in handles {
+        let _ = h.await;
     }
 }
 
@@ -1173,6 +1198,19 @@ impl Core {
 }
 
 impl Core {
+    /// Whether `prefix` is answered by a module (not by the manager itself): the replies
+    /// `DaemonServer` frames with [`module_odata`].
+    pub fn is_module_command(&self, prefix: &str) -> bool {
+        if builtin::find(prefix).is_some() || builtin::native_handles(prefix) {
+            return false;
+        }
+        self.shared
+            .modules
+            .lock()
+            .map(|t| t.commands.contains_key(prefix))
+            .unwrap_or(false)
+    }
+
     /// The `perm` (`r`, `rw`, …) of the command with this exact prefix, built-in or a
     /// module's; `None` when no command has it.
     pub fn command_perm(&self, prefix: &str) -> Option<String> {

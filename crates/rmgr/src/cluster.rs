@@ -103,17 +103,15 @@ fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
             Box::pin(async move {
                 // Ceph sends the command as a vector of strings that concatenate to the JSON.
                 let text: String = req.cmd.concat();
+                let prefix = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v.get("prefix").and_then(|p| p.as_str().map(str::to_string)))
+                    .unwrap_or_default();
                 let denied = match (&req.caps, req.kind) {
                     (None, _) => false,
                     // `ceph tell mgr …` is an admin-socket command: it needs `allow *`.
                     (Some(caps), CommandKind::Tell) => granted(caps) != (true, true, true),
                     (Some(caps), _) => {
-                        let prefix = serde_json::from_str::<serde_json::Value>(&text)
-                            .ok()
-                            .and_then(|v| {
-                                v.get("prefix").and_then(|p| p.as_str().map(str::to_string))
-                            })
-                            .unwrap_or_default();
                         let perm = core
                             .command_perm(&prefix)
                             .unwrap_or_else(|| "r".to_string());
@@ -124,7 +122,12 @@ fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
                     tracing::info!(entity = %req.entity, cmd = %text, "access denied");
                     CommandReply::err(rmgr_core::errno::EACCES, ACCESS_DENIED)
                 } else {
-                    core.handle_command(&text, &req.inbuf).await
+                    let mut r = core.handle_command(&text, &req.inbuf).await;
+                    // DaemonServer frames a module's output line by line (`module_odata`).
+                    if core.is_module_command(&prefix) {
+                        r.outb = rmgr_core::daemon::module_odata(&r.outb);
+                    }
+                    r
                 };
                 WireReply {
                     rc: r.rc,
@@ -349,6 +352,10 @@ async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::
                 if let Some(serde_json::Value::Array(list)) = ask("osd metadata").await {
                     let by_id: serde_json::Map<String, serde_json::Value> = list
                         .into_iter()
+                        // Pacific's load_all_metadata skips entries without a hostname
+                        // (an `osd new` entry no daemon ever booted as: `{"id": N}`), so
+                        // get('osd_metadata') and list_servers() show only real daemons.
+                        .filter(|m| m.get("hostname").is_some())
                         .filter_map(|m| {
                             m.get("id")
                                 .and_then(|i| i.as_i64())

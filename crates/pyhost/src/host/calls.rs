@@ -158,7 +158,9 @@ pub(crate) async fn handle(
             CallResult::ok(if known { json!({}) } else { Value::Null })
         }
         "have_mon_connection" => CallResult::ok(json!(true)),
-        "get_daemon_health_metrics" => CallResult::ok(json!({})),
+        "get_daemon_health_metrics" => {
+            CallResult::ok(ctx.daemon_state().daemon_health_metrics_json())
+        }
         "get_perf_schema" => CallResult::ok(
             ctx.daemon_state()
                 .perf_schema_json(s(&args, "svc_type"), s(&args, "svc_id")),
