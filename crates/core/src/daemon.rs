@@ -719,6 +719,11 @@ impl Core {
     /// `mgr_standby_modules` is true (Pacific's StandbyPyModules). Standby instances stop
     /// before active ones start (and the reverse), so a port passes from one to the other.
     pub(crate) async fn reconcile(&self) {
+        self.reconcile_with(None).await
+    }
+
+    /// [`reconcile`](Self::reconcile); `quick` bounds how long each stopping module gets.
+    async fn reconcile_with(&self, quick: Option<Duration>) {
         let s = &self.shared;
         let _serial = s.reconcile_lock.lock().await;
         let always_on = s.always_on();
@@ -781,7 +786,7 @@ impl Core {
                 .and_then(|mut t| t.standby.remove(name));
             if let Some(r) = instance {
                 tracing::info!(module = %name, "stopping module in standby mode");
-                stops.push(r.stop());
+                stops.push(stop_module(&r, quick));
             }
         }
         join_all(stops).await;
@@ -797,7 +802,7 @@ impl Core {
                 .and_then(|mut t| t.running.remove(name));
             if let Some(r) = running {
                 tracing::info!(module = %name, "stopping module");
-                stops.push(r.stop());
+                stops.push(stop_module(&r, quick));
             }
         }
         join_all(stops).await;
@@ -1036,10 +1041,25 @@ impl Core {
             .into_iter()
             .map(|(name, r)| {
                 tracing::info!(module = %name, "stopping module");
-                r.stop()
+                stop_module(&r, Some(SHUTDOWN_GRACE))
             })
             .collect();
         join_all(stops).await;
+    }
+}
+
+/// How long a module may take to stop when the manager changes role (Pacific respawns the
+/// daemon there) or shuts down.
+const ROLE_CHANGE_GRACE: Duration = Duration::from_secs(1);
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+fn stop_module(
+    r: &Arc<dyn RunningModule>,
+    quick: Option<Duration>,
+) -> crate::module::BoxFuture<()> {
+    match quick {
+        Some(g) => r.stop_within(g),
+        None => r.stop(),
     }
 }
 
@@ -1232,7 +1252,7 @@ impl Core {
             .swap(active, std::sync::atomic::Ordering::SeqCst);
         if was != active {
             tracing::info!(active, "manager role changed");
-            self.reconcile().await;
+            self.reconcile_with(Some(ROLE_CHANGE_GRACE)).await;
         }
     }
 

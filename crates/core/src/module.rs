@@ -98,6 +98,13 @@ pub trait RunningModule: Send + Sync + 'static {
     fn failure(&self) -> Option<String>;
     /// Asks the module to stop and waits for it, within the provider's own bound.
     fn stop(&self) -> BoxFuture<()>;
+    /// Like [`stop`](Self::stop), giving the module at most `grace` before it is ended
+    /// (role changes and daemon shutdown: Pacific respawns the daemon there rather than
+    /// waiting for modules whose `shutdown` joins long waits).
+    fn stop_within(&self, grace: std::time::Duration) -> BoxFuture<()> {
+        let _ = grace;
+        self.stop()
+    }
     /// False when the module could not be constructed (Pacific: not in the active set).
     fn is_constructed(&self) -> bool {
         true

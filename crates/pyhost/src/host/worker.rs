@@ -532,7 +532,12 @@ impl RunningModule for PyWorker {
     }
 
     fn stop(&self) -> BoxFuture<()> {
+        self.stop_within(self.inner.cfg.stop_grace)
+    }
+
+    fn stop_within(&self, grace: Duration) -> BoxFuture<()> {
         let inner = self.inner.clone();
+        let grace = grace.min(inner.cfg.stop_grace);
         Box::pin(async move {
             inner.stopping.store(true, Ordering::SeqCst);
             inner.stop_notify.notify_waiters();
@@ -543,7 +548,7 @@ impl RunningModule for PyWorker {
             if inner.finished.load(Ordering::SeqCst) {
                 return;
             }
-            if tokio::time::timeout(inner.cfg.stop_grace, done)
+            if tokio::time::timeout(grace, done)
                 .await
                 .is_err()
             {
