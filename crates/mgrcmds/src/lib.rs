@@ -120,7 +120,11 @@ fn prefix_of(sig: &str) -> String {
 
 /// Whether `prefix` is one of the native commands.
 pub fn handles(prefix: &str) -> bool {
-    table().iter().any(|d| prefix_of(d.sig) == prefix)
+    static PREFIXES: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    PREFIXES
+        .get_or_init(|| table().iter().map(|d| prefix_of(d.sig)).collect())
+        .contains(prefix)
 }
 
 /// Output format as DaemonServer chooses it.

@@ -149,32 +149,35 @@ pub(crate) fn descriptions() -> Vec<CommandDesc> {
     own.chain(native).collect()
 }
 
-/// The built-in whose prefix is exactly `prefix`.
-pub(crate) fn find(prefix: &str) -> Option<Builtin> {
-    if prefix == "get_command_descriptions" {
-        return Some(Builtin::GetCommandDescriptions);
-    }
-    TABLE
-        .iter()
-        .find(|t| cmd_prefix(t.cmd) == prefix)
-        .map(|t| t.id)
+/// Every built-in and native command by prefix: (built-in, perm), built once.
+fn index() -> &'static std::collections::HashMap<String, (Option<Builtin>, &'static str)> {
+    static INDEX: std::sync::OnceLock<
+        std::collections::HashMap<String, (Option<Builtin>, &'static str)>,
+    > = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for t in rmgr_mgrcmds::table() {
+            m.insert(cmd_prefix(t.sig), (None, t.perm));
+        }
+        for t in TABLE {
+            m.insert(cmd_prefix(t.cmd), (Some(t.id), t.perm));
+        }
+        m.insert(
+            "get_command_descriptions".to_string(),
+            (Some(Builtin::GetCommandDescriptions), "r"),
+        );
+        m
+    })
 }
 
-/// The perm of the built-in with exactly this prefix.
+/// The built-in whose prefix is exactly `prefix`.
+pub(crate) fn find(prefix: &str) -> Option<Builtin> {
+    index().get(prefix).and_then(|(b, _)| *b)
+}
+
+/// The perm of the built-in (or native command) with exactly this prefix.
 pub(crate) fn perm(prefix: &str) -> Option<&'static str> {
-    if prefix == "get_command_descriptions" {
-        return Some("r");
-    }
-    TABLE
-        .iter()
-        .find(|t| cmd_prefix(t.cmd) == prefix)
-        .map(|t| t.perm)
-        .or_else(|| {
-            rmgr_mgrcmds::table()
-                .iter()
-                .find(|t| cmd_prefix(t.sig) == prefix)
-                .map(|t| t.perm)
-        })
+    index().get(prefix).map(|(_, p)| *p)
 }
 
 fn cmd_prefix(cmd: &str) -> String {
