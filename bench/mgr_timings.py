@@ -5,6 +5,8 @@ in the figures): `mgr module enable selftest` -> `mgr self-test python-version` 
 
   bench/mgr_timings.py --conf <lab>/ceph.conf enable [--runs 5]
   bench/mgr_timings.py --conf <lab>/ceph.conf failover [--runs 3]   (needs a standby)
+  bench/mgr_timings.py --conf <lab>/ceph.conf --name x start -- <command that starts mgr.x>
+      (no manager running: exec -> `available` in the MgrMap -> `balancer status` answers)
 
 Works the same against rmgr and the stock ceph-mgr. Use /usr/bin/python3 (Debian's rados).
 """
@@ -84,14 +86,37 @@ def failover(c, runs):
     return out
 
 
+def start(c, name, argv):
+    import subprocess
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    avail = None
+    while time.perf_counter() - t0 < 120:
+        d = mon(c, prefix="mgr dump", format="json")
+        if d.get("active_name") == name and d.get("available"):
+            avail = time.perf_counter() - t0
+            break
+        time.sleep(0.01)
+    answers(c, "balancer status")
+    answered = time.perf_counter() - t0
+    return {"pid": p.pid, "available_s": round(avail, 3) if avail else None,
+            "answers_s": round(answered, 3)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--conf", required=True)
-    ap.add_argument("what", choices=["enable", "failover"])
+    ap.add_argument("what", choices=["enable", "failover", "start"])
+    ap.add_argument("--name", default="x")
+    ap.add_argument("argv", nargs=argparse.REMAINDER)
     ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
     c = rados.Rados(conffile=a.conf)
     c.connect(timeout=30)
+    if a.what == "start":
+        argv = a.argv[1:] if a.argv[:1] == ["--"] else a.argv
+        print(json.dumps(start(c, a.name, argv)))
+        return
     xs = enable(c, a.runs) if a.what == "enable" else failover(c, a.runs)
     print(json.dumps({"what": a.what, "runs": [round(x, 3) for x in xs],
                       "median_s": round(statistics.median(xs), 3)}))

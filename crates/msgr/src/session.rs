@@ -624,9 +624,12 @@ impl Driver {
         let mut last_ping = Instant::now();
         let mut beacon = self.beacon.clone();
         let mut stop = self.stop.clone();
+        // The first beacon goes as soon as the MonMap (our fsid) is in, not at the first
+        // tick: the mon makes a new manager active on it.
+        let mut beaconed = false;
         // Whatever arrived with SERVER_IDENT.
-        if self.drain_frames(conn).await? {
-            self.send_beacon(conn).await?;
+        if self.drain_frames(conn).await? || !beaconed {
+            beaconed |= self.send_beacon(conn).await?;
         }
         loop {
             tokio::select! {
@@ -635,8 +638,8 @@ impl Driver {
                         0 => return Err("the mon closed the connection".into()),
                         _ => {
                             last_rx = Instant::now();
-                            if self.drain_frames(conn).await? {
-                                self.send_beacon(conn).await?;
+                            if self.drain_frames(conn).await? || !beaconed {
+                                beaconed |= self.send_beacon(conn).await?;
                             }
                             // The MonMap (our fsid) may just have arrived.
                             self.flush_commands(conn).await?;
@@ -1021,9 +1024,10 @@ impl Driver {
         })
     }
 
-    async fn send_beacon(&self, conn: &mut Ready) -> Result<(), String> {
+    /// Sends a beacon if we can build one yet (we need the MonMap's fsid); true if sent.
+    async fn send_beacon(&self, conn: &mut Ready) -> Result<bool, String> {
         let Some(b) = self.build_beacon() else {
-            return Ok(());
+            return Ok(false);
         };
         tracing::debug!(
             gid = b.gid,
@@ -1032,7 +1036,7 @@ impl Driver {
             modules = b.available_modules.len(),
             "beacon"
         );
-        conn.send(b.to_message()).await
+        conn.send(b.to_message()).await.map(|()| true)
     }
 }
 
