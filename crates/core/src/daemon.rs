@@ -1240,6 +1240,36 @@ impl Core {
         let t = self.shared.modules.lock().ok()?;
         t.commands.get(prefix).map(|(_, perm)| perm.clone())
     }
+
+    /// Who answers the command with this exact prefix, for the MgrCap check
+    /// (`DaemonServer::_handle_command`): a built-in or native command gives its
+    /// descriptor's module as the service; a module's command gives `py` and the module.
+    pub fn command_owner(&self, prefix: &str) -> Option<CommandOwner> {
+        if let Some((module, perm)) = builtin::module_and_perm(prefix) {
+            return Some(CommandOwner {
+                service: module.to_string(),
+                module: String::new(),
+                perm: perm.to_string(),
+            });
+        }
+        let t = self.shared.modules.lock().ok()?;
+        t.commands.get(prefix).map(|(module, perm)| CommandOwner {
+            service: "py".to_string(),
+            module: module.clone(),
+            perm: perm.clone(),
+        })
+    }
+}
+
+/// The MgrCap view of a command: see [`Core::command_owner`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOwner {
+    /// The descriptor's module (`pg`, `osd`, `mgr`, `config`, …) or `py`.
+    pub service: String,
+    /// The Python (or Rust) module that handles it; empty for native commands.
+    pub module: String,
+    /// `r`, `rw`, `w`, `x`, …
+    pub perm: String,
 }
 
 impl Core {

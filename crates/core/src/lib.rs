@@ -25,16 +25,18 @@ mod config;
 mod data;
 mod rust_runner;
 
+pub use builtin::EffectLink;
 pub use cluster::ClusterState;
 pub use context::{LogLevel, ModuleContext, OptionAccessError};
-pub use daemon::{AvailableModule, Core, CoreConfig, CoreError, LogControl, PACIFIC_ALWAYS_ON};
-pub use builtin::EffectLink;
+pub use daemon::{
+    AvailableModule, CommandOwner, Core, CoreConfig, CoreError, LogControl, PACIFIC_ALWAYS_ON,
+};
+pub use daemon_link::DaemonLink;
 pub use health::{HealthCheck, HealthReport, Severity};
 pub use module::{
     BoxFuture, MgrModule, ModuleCommand, ModuleInfo, ModuleProvider, RemoteError, RunningModule,
     RustModuleSpec, RustModules, StateChange,
 };
-pub use daemon_link::DaemonLink;
 pub use mon_link::MonLink;
 pub use reply::{CmdMap, CommandReply};
 pub use rmgr_options::{ModuleOption, OptionType, TypedValue};

@@ -93,20 +93,27 @@ impl CephxAuthorizer {
     }
 
     /// Checks AUTH_DONE's payload: `encode_encrypt(CephXAuthorizeReply)` must carry our
-    /// nonce + 1 (`CephXAuthorizer::verify_reply`).
-    pub fn verify_reply(&self, payload: &[u8]) -> Result<(), CephxError> {
+    /// nonce + 1 (`CephXAuthorizer::verify_reply`). Returns the connection secret a v2
+    /// reply carries (secure mode), if any.
+    pub fn verify_reply(&self, payload: &[u8]) -> Result<Option<Vec<u8>>, CephxError> {
         let mut r = Reader::new(payload, "CephXAuthorizeReply");
         let ct = r.blob()?;
         let plain = decrypt_enc_bl(&self.session_key, ct)?;
         let mut p = Reader::new(&plain, "CephXAuthorizeReply");
-        let _v = p.u8()?;
+        let v = p.u8()?;
         let plus_one = p.u64()?;
         if plus_one != self.nonce.wrapping_add(1) {
             return Err(CephxError::Crypto(
                 "the service's authorize reply does not match our nonce".into(),
             ));
         }
-        Ok(())
+        if v >= 2 {
+            let secret = p.blob()?;
+            if !secret.is_empty() {
+                return Ok(Some(secret.to_vec()));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -322,9 +329,12 @@ pub(crate) mod tests {
         let second = a.answer_challenge(&more).unwrap();
         let v2 = verify_authorizer(&server, &second, SystemTime::now()).unwrap();
         assert_eq!(v2.challenge_plus_one, Some(100));
-        let done = authorize_reply(&v2.ticket.session_key, v2.nonce).unwrap();
-        a.verify_reply(&done).unwrap();
-        let wrong = authorize_reply(&v2.ticket.session_key, 1).unwrap();
+        let done = authorize_reply(&v2.ticket.session_key, v2.nonce, None).unwrap();
+        assert_eq!(a.verify_reply(&done).unwrap(), None);
+        let secret = [9u8; 64];
+        let done = authorize_reply(&v2.ticket.session_key, v2.nonce, Some(&secret)).unwrap();
+        assert_eq!(a.verify_reply(&done).unwrap(), Some(secret.to_vec()));
+        let wrong = authorize_reply(&v2.ticket.session_key, 1, None).unwrap();
         assert!(a.verify_reply(&wrong).is_err());
         // Another service's secret cannot read the ticket.
         let (_, other) = secrets(8);

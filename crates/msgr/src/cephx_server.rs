@@ -351,11 +351,23 @@ pub fn challenge_payload(session_key: &CephxKey, challenge: u64) -> Result<Vec<u
     encrypt_enc_bl(session_key, &w.into_vec())
 }
 
-/// AUTH_DONE payload: `encode_encrypt(CephXAuthorizeReply{u8 1, u64 nonce + 1})` (crc mode:
-/// no connection secret).
-pub fn authorize_reply(session_key: &CephxKey, nonce: u64) -> Result<Vec<u8>, CephxError> {
+/// AUTH_DONE payload: `encode_encrypt(CephXAuthorizeReply{u8 1, u64 nonce + 1})` in crc
+/// mode; `{u8 2, u64 nonce + 1, string connection_secret}` with a secure-mode secret.
+pub fn authorize_reply(
+    session_key: &CephxKey,
+    nonce: u64,
+    connection_secret: Option<&[u8]>,
+) -> Result<Vec<u8>, CephxError> {
     let mut w = Writer::new();
-    w.u8(1).u64(nonce.wrapping_add(1));
+    match connection_secret.filter(|s| !s.is_empty()) {
+        // v2 carries the secure-mode connection secret (`CephXAuthorizeReply`).
+        Some(secret) => {
+            w.u8(2).u64(nonce.wrapping_add(1)).blob(secret);
+        }
+        None => {
+            w.u8(1).u64(nonce.wrapping_add(1));
+        }
+    }
     encrypt_with_len(session_key, &w.into_vec())
 }
 

@@ -112,6 +112,15 @@ impl CephConf {
         out
     }
 
+    /// Our connection modes: `ms_cluster_mode` (towards daemons) and `ms_service_mode`
+    /// (towards clients), Ceph's default "crc secure" when unset.
+    pub fn con_modes(&self) -> crate::control::ConModes {
+        crate::control::ConModes::from_options(
+            self.get("ms_cluster_mode").as_deref(),
+            self.get("ms_service_mode").as_deref(),
+        )
+    }
+
     /// `mgr_data` (default `/var/lib/ceph/mgr/$cluster-$id`).
     pub fn mgr_data(&self) -> PathBuf {
         let v = self.get("mgr_data").unwrap_or_else(|| {

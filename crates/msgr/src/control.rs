@@ -12,6 +12,71 @@ pub const AUTH_CEPHX: u32 = 2;
 /// Connection modes.
 pub const CON_MODE_CRC: u32 = 1;
 pub const CON_MODE_SECURE: u32 = 2;
+/// The connection modes we allow, by kind of peer, in order of preference (a daemon's
+/// `AuthRegistry`: `ms_cluster_mode` towards mons, managers, OSDs and MDSs, `ms_service_mode`
+/// towards clients). Ceph's defaults are "crc secure" for both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConModes {
+    pub cluster: Vec<u32>,
+    pub service: Vec<u32>,
+}
+
+impl Default for ConModes {
+    fn default() -> Self {
+        ConModes {
+            cluster: vec![CON_MODE_CRC, CON_MODE_SECURE],
+            service: vec![CON_MODE_CRC, CON_MODE_SECURE],
+        }
+    }
+}
+
+impl ConModes {
+    /// Both lists from `ms_cluster_mode` / `ms_service_mode` values (`None`: the default).
+    pub fn from_options(cluster: Option<&str>, service: Option<&str>) -> ConModes {
+        let d = ConModes::default();
+        let parse = |v: Option<&str>, d: Vec<u32>| match v.map(parse_con_modes) {
+            Some(m) if !m.is_empty() => m,
+            _ => d,
+        };
+        ConModes {
+            cluster: parse(cluster, d.cluster),
+            service: parse(service, d.service),
+        }
+    }
+
+    /// What we allow with a peer of this entity type under this auth method
+    /// (`AuthRegistry::get_supported_modes`: auth none allows crc only).
+    pub fn allowed(&self, peer_type: u32, auth_method: u32) -> Vec<u32> {
+        use crate::addr::{ENTITY_MDS, ENTITY_MGR, ENTITY_MON, ENTITY_OSD};
+        let list = match peer_type {
+            ENTITY_MON | ENTITY_MGR | ENTITY_MDS | ENTITY_OSD => &self.cluster,
+            _ => &self.service,
+        };
+        list.iter()
+            .copied()
+            .filter(|&m| auth_method != AUTH_NONE || m == CON_MODE_CRC)
+            .collect()
+    }
+
+    /// The server's choice (`AuthRegistry::pick_mode`): the client's first preference that
+    /// we allow.
+    pub fn pick(&self, peer_type: u32, auth_method: u32, preferred: &[u32]) -> Option<u32> {
+        let allowed = self.allowed(peer_type, auth_method);
+        preferred.iter().copied().find(|m| allowed.contains(m))
+    }
+}
+
+/// A mode list option ("crc secure", "secure", "crc,secure"); unknown words are skipped.
+pub fn parse_con_modes(v: &str) -> Vec<u32> {
+    v.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter_map(|w| match w.trim() {
+            "crc" => Some(CON_MODE_CRC),
+            "secure" => Some(CON_MODE_SECURE),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `CEPH_MSG_CONNECT_LOSSY` in CLIENT_IDENT / SERVER_IDENT flags.
 pub const IDENT_FLAG_LOSSY: u64 = 1;
 
@@ -281,7 +346,8 @@ impl Control {
         w.into_vec()
     }
 
-    /// The whole frame, ready to send.
+    /// The whole frame in crc mode (before AUTH_DONE, or on a crc connection); see
+    /// [`crate::frame::FrameTx::control`] for any mode.
     pub fn to_wire(&self) -> Vec<u8> {
         let p = self.encode_payload();
         crate::frame::encode_frame(self.tag(), [&p, &[], &[], &[]])

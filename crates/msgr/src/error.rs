@@ -67,6 +67,12 @@ pub enum FrameError {
     Aborted(u8),
     #[error("compressed or flagged frame (flags {0:#x}) is not supported")]
     Flags(u8),
+    #[error("secure frame failed authentication (AES-GCM tag mismatch)")]
+    Tampered,
+    #[error("the last segment of a {0}-segment frame is empty")]
+    LastSegmentEmpty(u8),
+    #[error("connection secret too short ({0} bytes, need 40)")]
+    ShortSecret(usize),
     #[error(transparent)]
     Decode(#[from] DecodeError),
 }
@@ -111,8 +117,10 @@ pub enum HandshakeError {
     Reset,
     #[error("the peer asks us to wait")]
     Wait,
-    #[error("no crc connection mode (mon chose {0})")]
+    #[error("no connection mode in common (the peer chose or allows {0}, we offered others)")]
     ConnectionMode(u32),
+    #[error("secure mode without a connection secret from cephx")]
+    NoConnectionSecret,
 }
 
 impl From<DecodeError> for HandshakeError {

@@ -8,9 +8,11 @@
 
 use crate::addr::{EntityAddr, EntityName, ADDR_TYPE_ANY, ADDR_TYPE_MSGR2};
 use crate::cephx::{self, CephxKey, ServiceTicket, Tickets};
-use crate::control::{ClientIdent, Control, ServerIdent, AUTH_CEPHX, AUTH_NONE, CON_MODE_CRC};
+use crate::control::{
+    ClientIdent, Control, ServerIdent, AUTH_CEPHX, AUTH_NONE, CON_MODE_CRC, CON_MODE_SECURE,
+};
 use crate::error::{CephxError, HandshakeError};
-use crate::frame::{decode_banner, decode_frame, Banner};
+use crate::frame::{decode_banner, secure_streams, Banner, FrameRx, FrameTx};
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
@@ -41,6 +43,34 @@ pub struct HandshakeParams {
     pub want_keys: u32,
     /// Our cephx client challenge (random; a parameter so tests are deterministic).
     pub client_challenge: u64,
+    /// The connection modes we offer, preferred first (`ms_cluster_mode`); auth none
+    /// offers crc only. Empty means crc.
+    pub modes: Vec<u32>,
+}
+
+/// The modes a client offers with `method` (`AuthRegistry::get_supported_modes`).
+pub(crate) fn offered_modes(modes: &[u32], method: u32) -> Vec<u32> {
+    if modes.is_empty() {
+        return vec![CON_MODE_CRC];
+    }
+    modes
+        .iter()
+        .copied()
+        .filter(|&m| method != AUTH_NONE || m == CON_MODE_CRC)
+        .collect()
+}
+
+/// The framing after AUTH_DONE: crc, or AES-GCM from the connection secret (we connected:
+/// not crossed).
+pub(crate) fn client_streams(
+    con_mode: u32,
+    secret: Option<&[u8]>,
+) -> Result<(FrameRx, FrameTx), HandshakeError> {
+    if con_mode != CON_MODE_SECURE {
+        return Ok((FrameRx::crc(), FrameTx::crc()));
+    }
+    let secret = secret.ok_or(HandshakeError::NoConnectionSecret)?;
+    Ok(secure_streams(secret, false)?)
 }
 
 /// A session that finished its handshake.
@@ -55,6 +85,12 @@ pub struct Established {
     pub my_addr: Option<SocketAddr>,
     /// Features both sides support.
     pub features: u64,
+    /// `CON_MODE_CRC` or `CON_MODE_SECURE`.
+    pub con_mode: u32,
+    /// The framing for the rest of the connection (secure mode: the AES-GCM streams, in
+    /// step with the frames the handshake exchanged).
+    pub rx: FrameRx,
+    pub tx: FrameTx,
 }
 
 enum State {
@@ -79,6 +115,7 @@ struct AuthResult {
     global_id: u64,
     method: u32,
     tickets: Option<Tickets>,
+    con_mode: u32,
 }
 
 /// What one call of [`ClientHandshake::on_input`] produced.
@@ -98,6 +135,8 @@ pub struct ClientHandshake {
     /// Every byte sent before AUTH_SIGNATURE (what the mon's signature covers).
     sent: Vec<u8>,
     my_addr: Option<SocketAddr>,
+    rx: FrameRx,
+    tx: FrameTx,
 }
 
 fn state_name(s: &State) -> &'static str {
@@ -121,6 +160,8 @@ impl ClientHandshake {
             received: Vec::new(),
             sent: banner.clone(),
             my_addr: None,
+            rx: FrameRx::crc(),
+            tx: FrameTx::crc(),
         };
         (h, banner)
     }
@@ -144,7 +185,7 @@ impl ClientHandshake {
     fn auth_request(&self, method: u32) -> Vec<u8> {
         Control::AuthRequest {
             method,
-            modes: vec![CON_MODE_CRC],
+            modes: offered_modes(&self.p.modes, method),
             payload: cephx::initial_request(&self.p.name, self.p.global_id),
         }
         .to_wire()
@@ -175,7 +216,7 @@ impl ClientHandshake {
                 self.state = State::ExpectHello;
                 continue;
             }
-            let Some((frame, n)) = decode_frame(rest)? else {
+            let Some((frame, n)) = self.rx.decode(rest)? else {
                 return Ok(out);
             };
             let raw = &rest[..n];
@@ -210,7 +251,13 @@ impl ClientHandshake {
                     },
                 ) => {
                     self.received.extend_from_slice(raw);
-                    if !allowed_modes.contains(&CON_MODE_CRC) {
+                    let ours = if self.p.modes.is_empty() {
+                        vec![CON_MODE_CRC]
+                    } else {
+                        self.p.modes.clone()
+                    };
+                    if !allowed_modes.is_empty() && !allowed_modes.iter().any(|m| ours.contains(m))
+                    {
                         return Err(HandshakeError::ConnectionMode(
                             allowed_modes.first().copied().unwrap_or(0),
                         ));
@@ -274,7 +321,7 @@ impl ClientHandshake {
                     },
                 ) => {
                     self.received.extend_from_slice(raw);
-                    if con_mode != CON_MODE_CRC {
+                    if !offered_modes(&self.p.modes, method).contains(&con_mode) {
                         return Err(HandshakeError::ConnectionMode(con_mode));
                     }
                     let tickets = if method == AUTH_CEPHX {
@@ -300,14 +347,20 @@ impl ClientHandshake {
                         .map(|t| t.session_key.clone());
                     let ours = cephx::auth_signature(session_key.as_ref(), &self.received)?;
                     let expected = cephx::auth_signature(session_key.as_ref(), &self.sent)?;
+                    // Everything after AUTH_DONE is in the chosen mode, our signature too.
+                    let secret = tickets
+                        .as_ref()
+                        .and_then(|t| t.connection_secret.as_deref());
+                    (self.rx, self.tx) = client_streams(con_mode, secret)?;
                     out.send
-                        .extend_from_slice(&Control::AuthSignature { sig: ours }.to_wire());
+                        .extend_from_slice(&self.tx.control(&Control::AuthSignature { sig: ours }));
                     State::ExpectAuthSignature {
                         expected,
                         auth: AuthResult {
                             global_id,
                             method,
                             tickets,
+                            con_mode,
                         },
                     }
                 }
@@ -317,7 +370,7 @@ impl ClientHandshake {
                     }
                     let ident = self.client_ident();
                     out.send
-                        .extend_from_slice(&Control::ClientIdent(ident).to_wire());
+                        .extend_from_slice(&self.tx.control(&Control::ClientIdent(ident)));
                     State::ExpectServerIdent { auth }
                 }
                 (State::ExpectServerIdent { auth }, Control::ServerIdent(s)) => {
@@ -332,6 +385,9 @@ impl ClientHandshake {
                         features: s.features_supported & self.p.features,
                         server_ident: s,
                         my_addr: self.my_addr,
+                        con_mode: auth.con_mode,
+                        rx: std::mem::take(&mut self.rx),
+                        tx: std::mem::take(&mut self.tx),
                     });
                     State::Done
                 }

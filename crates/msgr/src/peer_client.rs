@@ -22,8 +22,8 @@ use crate::control::{
 };
 use crate::denc::Writer;
 use crate::error::{CephxError, HandshakeError};
-use crate::frame::{decode_banner, decode_frame, Banner, Tag};
-use crate::handshake::FEATURE_MSG_ADDR2;
+use crate::frame::{decode_banner, Banner, FrameRx, FrameTx, Tag};
+use crate::handshake::{client_streams, offered_modes, FEATURE_MSG_ADDR2};
 use crate::message::{types, Message};
 use crate::messages::command::{CommandMsg, MCommand, MCommandReply};
 use crate::messages::mgr_beacon::PACIFIC_FEATURES_ALL;
@@ -60,6 +60,8 @@ pub struct PeerHandshakeParams {
     pub global_seq: u64,
     pub cookie: u64,
     pub features: u64,
+    /// Connection modes to offer, preferred first (`ms_cluster_mode`); empty means crc.
+    pub modes: Vec<u32>,
 }
 
 /// A finished peer handshake.
@@ -68,14 +70,18 @@ pub struct PeerEstablished {
     pub server_ident: ServerIdent,
     pub auth_method: u32,
     pub features: u64,
+    pub con_mode: u32,
+    /// The framing for the rest of the connection.
+    pub rx: FrameRx,
+    pub tx: FrameTx,
 }
 
 enum State {
     ExpectBanner,
     ExpectHello,
     ExpectAuthReply { challenged: bool },
-    ExpectAuthSignature { expected: [u8; 32] },
-    ExpectServerIdent,
+    ExpectAuthSignature { expected: [u8; 32], con_mode: u32 },
+    ExpectServerIdent { con_mode: u32 },
     Done,
 }
 
@@ -85,7 +91,7 @@ fn state_name(s: &State) -> &'static str {
         State::ExpectHello => "HELLO",
         State::ExpectAuthReply { .. } => "an auth reply",
         State::ExpectAuthSignature { .. } => "AUTH_SIGNATURE",
-        State::ExpectServerIdent => "SERVER_IDENT",
+        State::ExpectServerIdent { .. } => "SERVER_IDENT",
         State::Done => "nothing",
     }
 }
@@ -105,6 +111,8 @@ pub struct PeerHandshake {
     received: Vec<u8>,
     sent: Vec<u8>,
     my_addr: Option<SocketAddr>,
+    rx: FrameRx,
+    tx: FrameTx,
 }
 
 impl PeerHandshake {
@@ -117,6 +125,8 @@ impl PeerHandshake {
             received: Vec::new(),
             sent: banner.clone(),
             my_addr: None,
+            rx: FrameRx::crc(),
+            tx: FrameTx::crc(),
         };
         (h, banner)
     }
@@ -148,7 +158,7 @@ impl PeerHandshake {
         };
         Ok(Control::AuthRequest {
             method: self.method(),
-            modes: vec![CON_MODE_CRC],
+            modes: offered_modes(&self.p.modes, self.method()),
             payload,
         }
         .to_wire())
@@ -197,7 +207,7 @@ impl PeerHandshake {
                 self.state = State::ExpectHello;
                 continue;
             }
-            let Some((frame, n)) = decode_frame(rest)? else {
+            let Some((frame, n)) = self.rx.decode(rest)? else {
                 return Ok(out);
             };
             let raw = &rest[..n];
@@ -226,7 +236,9 @@ impl PeerHandshake {
                         ..
                     },
                 ) => {
-                    if !allowed_modes.is_empty() && !allowed_modes.contains(&CON_MODE_CRC) {
+                    let ours = offered_modes(&self.p.modes, self.method());
+                    if !allowed_modes.is_empty() && !allowed_modes.iter().any(|m| ours.contains(m))
+                    {
                         return Err(HandshakeError::ConnectionMode(
                             allowed_modes.first().copied().unwrap_or(0),
                         ));
@@ -259,28 +271,34 @@ impl PeerHandshake {
                     },
                 ) => {
                     self.received.extend_from_slice(raw);
-                    if con_mode != CON_MODE_CRC {
+                    if !offered_modes(&self.p.modes, self.method()).contains(&con_mode) {
                         return Err(HandshakeError::ConnectionMode(con_mode));
                     }
-                    if let PeerAuth::Cephx(a) = &self.p.auth {
-                        a.verify_reply(&payload)?;
-                    }
+                    // The service hands out the connection secret in its authorize reply.
+                    let secret = match &self.p.auth {
+                        PeerAuth::Cephx(a) => a.verify_reply(&payload)?,
+                        PeerAuth::None => None,
+                    };
                     let key = self.session_key();
                     let ours = cephx::auth_signature(key, &self.received)?;
                     let expected = cephx::auth_signature(key, &self.sent)?;
+                    (self.rx, self.tx) = client_streams(con_mode, secret.as_deref())?;
                     out.send
-                        .extend_from_slice(&Control::AuthSignature { sig: ours }.to_wire());
-                    State::ExpectAuthSignature { expected }
+                        .extend_from_slice(&self.tx.control(&Control::AuthSignature { sig: ours }));
+                    State::ExpectAuthSignature { expected, con_mode }
                 }
-                (State::ExpectAuthSignature { expected }, Control::AuthSignature { sig }) => {
+                (
+                    State::ExpectAuthSignature { expected, con_mode },
+                    Control::AuthSignature { sig },
+                ) => {
                     if sig != expected {
                         return Err(HandshakeError::BadSignature);
                     }
-                    out.send
-                        .extend_from_slice(&Control::ClientIdent(self.client_ident()).to_wire());
-                    State::ExpectServerIdent
+                    let ident = Control::ClientIdent(self.client_ident());
+                    out.send.extend_from_slice(&self.tx.control(&ident));
+                    State::ExpectServerIdent { con_mode }
                 }
-                (State::ExpectServerIdent, Control::ServerIdent(s)) => {
+                (State::ExpectServerIdent { con_mode }, Control::ServerIdent(s)) => {
                     let missing = s.features_required & !self.p.features;
                     if missing != 0 {
                         return Err(HandshakeError::IdentMissingFeatures(missing));
@@ -289,6 +307,9 @@ impl PeerHandshake {
                         features: s.features_supported & self.p.features,
                         auth_method: self.method(),
                         server_ident: s,
+                        con_mode,
+                        rx: std::mem::take(&mut self.rx),
+                        tx: std::mem::take(&mut self.tx),
                     });
                     State::Done
                 }
@@ -356,6 +377,8 @@ pub struct PeerConfig {
     pub connect_attempts: u32,
     /// The whole command, reconnects included.
     pub command_timeout: Duration,
+    /// Connection modes to offer, preferred first (`ms_cluster_mode`).
+    pub modes: Vec<u32>,
     /// A connection with nothing in flight for this long is closed.
     pub idle_timeout: Duration,
 }
@@ -370,6 +393,7 @@ impl PeerConfig {
             connect_attempts: 3,
             command_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(300),
+            modes: crate::control::ConModes::default().cluster,
         }
     }
 }
@@ -485,6 +509,8 @@ struct Conn {
     inbuf: Vec<u8>,
     out_seq: u64,
     in_seq: u64,
+    rx: FrameRx,
+    tx: FrameTx,
 }
 
 const READ_CHUNK: usize = 64 << 10;
@@ -494,8 +520,9 @@ impl Conn {
         self.out_seq += 1;
         m.header.seq = self.out_seq;
         m.header.ack_seq = self.in_seq;
+        let bytes = self.tx.message(&m);
         self.stream
-            .write_all(&m.to_wire())
+            .write_all(&bytes)
             .await
             .map_err(|e| format!("write: {e}"))
     }
@@ -548,6 +575,7 @@ async fn connect(inner: &Inner, key: &PeerKey) -> Result<Conn, ConnectError> {
         global_seq: inner.global_seq.fetch_add(1, Ordering::Relaxed) + 1,
         cookie: rand::random::<u64>() | 1,
         features: inner.cfg.features,
+        modes: inner.cfg.modes.clone(),
     };
     let (mut hs, first) = PeerHandshake::start(params);
     let io = |e: std::io::Error| ConnectError::Retry(format!("{e}"));
@@ -574,12 +602,14 @@ async fn connect(inner: &Inner, key: &PeerKey) -> Result<Conn, ConnectError> {
         if !p.send.is_empty() {
             stream.write_all(&p.send).await.map_err(io)?;
         }
-        if p.established.is_some() {
+        if let Some(est) = p.established {
             return Ok(Conn {
                 stream,
                 inbuf: buf,
                 out_seq: 0,
                 in_seq: 0,
+                rx: est.rx,
+                tx: est.tx,
             });
         }
     }
@@ -713,7 +743,7 @@ async fn drain(
     who: &str,
 ) -> Result<(), String> {
     loop {
-        let Some((frame, n)) = decode_frame(&c.inbuf).map_err(|e| e.to_string())? else {
+        let Some((frame, n)) = c.rx.decode(&c.inbuf).map_err(|e| e.to_string())? else {
             return Ok(());
         };
         c.inbuf.drain(..n);
@@ -743,8 +773,9 @@ async fn drain(
             }
             Tag::Keepalive2 => {
                 if let Ok(Control::Keepalive2 { sec, nsec }) = Control::decode(&frame) {
+                    let ack = c.tx.control(&Control::Keepalive2Ack { sec, nsec });
                     c.stream
-                        .write_all(&Control::Keepalive2Ack { sec, nsec }.to_wire())
+                        .write_all(&ack)
                         .await
                         .map_err(|e| format!("write: {e}"))?;
                 }

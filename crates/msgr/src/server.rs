@@ -11,7 +11,7 @@
 use crate::addr::{EntityAddr, EntityName};
 use crate::cephx_server::ServiceSecrets;
 use crate::control::Control;
-use crate::frame::{decode_frame, Tag};
+use crate::frame::Tag;
 use crate::message::{types, Message};
 use crate::messages::command::{CommandMsg, CommandReplyMsg, MCommand, MCommandReply};
 use crate::messages::mgr_beacon::PACIFIC_FEATURES_ALL;
@@ -141,6 +141,8 @@ pub struct MgrServerConfig {
     pub handshake_timeout: Duration,
     /// A connection with no traffic for this long is closed (clients keepalive every 10 s).
     pub idle_timeout: Duration,
+    /// Connection modes we accept (crc, secure), by kind of peer.
+    pub modes: crate::control::ConModes,
 }
 
 impl Default for MgrServerConfig {
@@ -154,6 +156,7 @@ impl Default for MgrServerConfig {
             max_frame: 64 << 20,
             handshake_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(900),
+            modes: crate::control::ConModes::default(),
         }
     }
 }
@@ -360,6 +363,7 @@ async fn handshake(
         global_seq: 1,
         lax_target: false,
         now: std::time::SystemTime::now(),
+        modes: shared.cfg.modes.clone(),
     };
     let (mut hs, first) = ServerHandshake::start(params);
     sock.write_all(&first).await.map_err(|e| e.to_string())?;
@@ -405,17 +409,20 @@ async fn serve_conn_inner(
 ) -> Result<(), String> {
     let _ = sock.set_nodelay(true);
     let mut buf = Vec::new();
-    let peer = tokio::time::timeout(
+    let mut peer = tokio::time::timeout(
         shared.cfg.handshake_timeout,
         handshake(&mut sock, addr, shared, &mut buf),
     )
     .await
     .map_err(|_| "handshake timed out".to_string())??;
+    let mut frx = std::mem::take(&mut peer.rx);
+    let mut ftx = std::mem::take(&mut peer.tx);
     tracing::debug!(
         %addr,
         name = %peer.name,
         global_id = peer.global_id,
         auth = peer.auth_method,
+        secure = ftx.is_secure(),
         "peer connected"
     );
     *entity = Some(peer.name.clone());
@@ -431,7 +438,7 @@ async fn serve_conn_inner(
     let mut chunk = vec![0u8; READ_CHUNK];
     loop {
         // Handle every complete frame we have.
-        while let Some((frame, n)) = decode_frame(&buf).map_err(|e| e.to_string())? {
+        while let Some((frame, n)) = frx.decode(&buf).map_err(|e| e.to_string())? {
             buf.drain(..n);
             match frame.tag {
                 Tag::Message => {
@@ -448,7 +455,8 @@ async fn serve_conn_inner(
                     if let Control::Keepalive2 { sec, nsec } =
                         Control::decode(&frame).map_err(|e| e.to_string())?
                     {
-                        wr.write_all(&Control::Keepalive2Ack { sec, nsec }.to_wire())
+                        let ack = ftx.control(&Control::Keepalive2Ack { sec, nsec });
+                        wr.write_all(&ack)
                             .await
                             .map_err(|e| e.to_string())?;
                     }
@@ -473,7 +481,8 @@ async fn serve_conn_inner(
                 out_seq += 1;
                 m.header.seq = out_seq;
                 m.header.ack_seq = in_seq;
-                wr.write_all(&m.to_wire()).await.map_err(|e| e.to_string())?;
+                let bytes = ftx.message(&m);
+                wr.write_all(&bytes).await.map_err(|e| e.to_string())?;
             }
         }
     }

@@ -14,11 +14,12 @@ use crate::addr::{EntityAddr, EntityName, ENTITY_MGR, ENTITY_MON, ENTITY_OSD};
 use crate::cephx::{self, CephxKey};
 use crate::cephx_server::{self, AuthorizerError, ServiceSecrets};
 use crate::control::{
-    ClientIdent, Control, ServerIdent, AUTH_CEPHX, AUTH_NONE, CON_MODE_CRC, IDENT_FLAG_LOSSY,
+    ClientIdent, ConModes, Control, ServerIdent, AUTH_CEPHX, AUTH_NONE, CON_MODE_CRC,
+    CON_MODE_SECURE, IDENT_FLAG_LOSSY,
 };
 use crate::denc::Reader;
 use crate::error::{DecodeError, FrameError, HandshakeError};
-use crate::frame::{decode_banner, decode_frame, Banner, Tag};
+use crate::frame::{decode_banner, secure_streams, Banner, FrameRx, FrameTx, Tag, SECURE_SECRET_LEN};
 use crate::handshake::FEATURE_MSG_ADDR2;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -95,6 +96,9 @@ pub struct ServerParams {
     pub lax_target: bool,
     /// The time tickets are checked against (`SystemTime::now()`; a parameter for tests).
     pub now: SystemTime,
+    /// The connection modes we accept (`ms_cluster_mode` for daemons, `ms_service_mode` for
+    /// clients); the client's first preference among them wins.
+    pub modes: ConModes,
 }
 
 /// The authenticated peer of a finished handshake.
@@ -116,6 +120,11 @@ pub struct Peer {
     pub features: u64,
     /// The ticket's session key (`None` with auth none).
     pub session_key: Option<CephxKey>,
+    /// `CON_MODE_CRC` or `CON_MODE_SECURE`.
+    pub con_mode: u32,
+    /// The framing for the rest of the connection.
+    pub rx: FrameRx,
+    pub tx: FrameTx,
 }
 
 /// Why a server handshake failed.
@@ -128,7 +137,7 @@ pub enum ServerHandshakeError {
     Authorizer(#[from] AuthorizerError),
     #[error("no auth method in common after {0} attempts")]
     NoAuthMethod(u32),
-    #[error("the peer wants connection modes {0:?}, we only speak crc")]
+    #[error("the peer wants connection modes {0:?}, which we do not allow")]
     Mode(Vec<u32>),
     #[error("the peer targets {0}, which is not one of our addresses")]
     NotUs(String),
@@ -161,13 +170,14 @@ struct Authed {
     caps: Option<String>,
     allow_all: bool,
     session_key: Option<CephxKey>,
+    con_mode: u32,
 }
 
 enum State {
     ExpectBanner,
     ExpectHello,
     ExpectAuthRequest { attempts: u32 },
-    ExpectAuthRequestMore,
+    ExpectAuthRequestMore { con_mode: u32 },
     ExpectAuthSignature { expected: [u8; 32], auth: Authed },
     ExpectClientIdent { auth: Authed },
     Done,
@@ -178,7 +188,7 @@ fn state_name(s: &State) -> &'static str {
         State::ExpectBanner => "the banner",
         State::ExpectHello => "HELLO",
         State::ExpectAuthRequest { .. } => "AUTH_REQUEST",
-        State::ExpectAuthRequestMore => "AUTH_REQUEST_MORE",
+        State::ExpectAuthRequestMore { .. } => "AUTH_REQUEST_MORE",
         State::ExpectAuthSignature { .. } => "AUTH_SIGNATURE",
         State::ExpectClientIdent { .. } => "CLIENT_IDENT",
         State::Done => "nothing",
@@ -201,6 +211,8 @@ pub struct ServerHandshake {
     /// Every byte received / sent up to the auth frames (what the signatures cover).
     received: Vec<u8>,
     sent: Vec<u8>,
+    rx: FrameRx,
+    tx: FrameTx,
 }
 
 /// Parses an auth-none authorizer: `u8 v (1, or 10 = AUTH_MODE_MON from a MonClient-style
@@ -224,6 +236,8 @@ impl ServerHandshake {
             peer_type: 0,
             received: Vec::new(),
             sent: banner.clone(),
+            rx: FrameRx::crc(),
+            tx: FrameTx::crc(),
         };
         (h, banner)
     }
@@ -233,24 +247,32 @@ impl ServerHandshake {
         out.send.extend_from_slice(&bytes);
     }
 
-    /// AUTH_DONE plus our AUTH_SIGNATURE; returns the signature we expect from the peer.
+    /// AUTH_DONE plus our AUTH_SIGNATURE (the first frame in the chosen mode: with
+    /// `secret`, AES-GCM from here on); returns the signature we expect from the peer.
     fn auth_done(
         &mut self,
         out: &mut ServerProgress,
         global_id: u64,
         payload: Vec<u8>,
         key: Option<&CephxKey>,
+        con_mode: u32,
+        secret: Option<&[u8]>,
     ) -> Result<[u8; 32], ServerHandshakeError> {
         let done = Control::AuthDone {
             global_id,
-            con_mode: CON_MODE_CRC,
+            con_mode,
             payload,
         }
         .to_wire();
         self.send_auth(out, done);
+        if con_mode == CON_MODE_SECURE {
+            let secret = secret.ok_or(HandshakeError::NoConnectionSecret)?;
+            // We accepted the connection: our nonces are the client's, crossed.
+            (self.rx, self.tx) = secure_streams(secret, true)?;
+        }
         let ours = cephx::auth_signature(key, &self.received)?;
         out.send
-            .extend_from_slice(&Control::AuthSignature { sig: ours }.to_wire());
+            .extend_from_slice(&self.tx.control(&Control::AuthSignature { sig: ours }));
         Ok(cephx::auth_signature(key, &self.sent)?)
     }
 
@@ -282,7 +304,7 @@ impl ServerHandshake {
                 self.state = State::ExpectHello;
                 continue;
             }
-            let Some((frame, n)) = decode_frame(rest)? else {
+            let Some((frame, n)) = self.rx.decode(rest)? else {
                 return Ok(out);
             };
             let raw = &rest[..n];
@@ -291,8 +313,8 @@ impl ServerHandshake {
             if frame.tag == Tag::SessionReconnect {
                 // A lossy server keeps no sessions: reset, the client sends CLIENT_IDENT.
                 if let State::ExpectClientIdent { auth } = state {
-                    out.send
-                        .extend_from_slice(&Control::SessionReset { full: true }.to_wire());
+                    let reset = self.tx.control(&Control::SessionReset { full: true });
+                    out.send.extend_from_slice(&reset);
                     self.state = State::ExpectClientIdent { auth };
                     continue;
                 }
@@ -323,14 +345,34 @@ impl ServerHandshake {
                 ) => {
                     self.received.extend_from_slice(raw);
                     let attempts = attempts + 1;
-                    if !modes.is_empty() && !modes.contains(&CON_MODE_CRC) {
-                        return Err(ServerHandshakeError::Mode(modes));
-                    }
+                    let preferred = if modes.is_empty() {
+                        vec![CON_MODE_CRC]
+                    } else {
+                        modes.clone()
+                    };
+                    let peer_type = u32::from(self.peer_type);
+                    let con_mode = self.p.modes.pick(peer_type, method, &preferred);
                     let methods = self.p.auth.methods();
-                    match (method, self.cephx_secrets()) {
-                        (AUTH_NONE, _) if self.p.auth.allow_none => {
+                    match (method, self.cephx_secrets(), con_mode) {
+                        (_, _, None) if methods.contains(&method) => {
+                            // `_auth_bad_method`: tell the client which modes we allow.
+                            if attempts >= MAX_AUTH_ATTEMPTS {
+                                return Err(ServerHandshakeError::Mode(modes));
+                            }
+                            let bad = Control::AuthBadMethod {
+                                method,
+                                result: EOPNOTSUPP,
+                                allowed_methods: methods,
+                                allowed_modes: self.p.modes.allowed(peer_type, method),
+                            }
+                            .to_wire();
+                            self.send_auth(&mut out, bad);
+                            State::ExpectAuthRequest { attempts }
+                        }
+                        (AUTH_NONE, _, Some(con_mode)) if self.p.auth.allow_none => {
                             let (name, gid) = auth_none_identity(&payload)?;
-                            let expected = self.auth_done(&mut out, gid, Vec::new(), None)?;
+                            let expected =
+                                self.auth_done(&mut out, gid, Vec::new(), None, con_mode, None)?;
                             State::ExpectAuthSignature {
                                 expected,
                                 auth: Authed {
@@ -340,10 +382,11 @@ impl ServerHandshake {
                                     caps: None,
                                     allow_all: true,
                                     session_key: None,
+                                    con_mode,
                                 },
                             }
                         }
-                        (AUTH_CEPHX, Some(secrets)) => {
+                        (AUTH_CEPHX, Some(secrets), Some(con_mode)) => {
                             let a =
                                 cephx_server::verify_authorizer(&secrets, &payload, self.p.now)?;
                             if a.challenge_plus_one.is_some() {
@@ -356,7 +399,7 @@ impl ServerHandshake {
                             )?;
                             let frame = Control::AuthReplyMore { payload: more }.to_wire();
                             self.send_auth(&mut out, frame);
-                            State::ExpectAuthRequestMore
+                            State::ExpectAuthRequestMore { con_mode }
                         }
                         _ => {
                             if attempts >= MAX_AUTH_ATTEMPTS {
@@ -366,7 +409,7 @@ impl ServerHandshake {
                                 method,
                                 result: EOPNOTSUPP,
                                 allowed_methods: methods,
-                                allowed_modes: vec![CON_MODE_CRC],
+                                allowed_modes: self.p.modes.allowed(peer_type, AUTH_CEPHX),
                             }
                             .to_wire();
                             self.send_auth(&mut out, bad);
@@ -374,7 +417,10 @@ impl ServerHandshake {
                         }
                     }
                 }
-                (State::ExpectAuthRequestMore, Control::AuthRequestMore { payload }) => {
+                (
+                    State::ExpectAuthRequestMore { con_mode },
+                    Control::AuthRequestMore { payload },
+                ) => {
                     self.received.extend_from_slice(raw);
                     let secrets = self
                         .cephx_secrets()
@@ -384,9 +430,21 @@ impl ServerHandshake {
                         return Err(AuthorizerError::BadChallenge.into());
                     }
                     let key = a.ticket.session_key.clone();
-                    let reply = cephx_server::authorize_reply(&key, a.nonce)?;
-                    let expected =
-                        self.auth_done(&mut out, a.ticket.global_id, reply, Some(&key))?;
+                    // Secure mode: a fresh connection secret, handed over in the reply.
+                    let secret = (con_mode == CON_MODE_SECURE).then(|| {
+                        let mut s = vec![0u8; SECURE_SECRET_LEN];
+                        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut s);
+                        s
+                    });
+                    let reply = cephx_server::authorize_reply(&key, a.nonce, secret.as_deref())?;
+                    let expected = self.auth_done(
+                        &mut out,
+                        a.ticket.global_id,
+                        reply,
+                        Some(&key),
+                        con_mode,
+                        secret.as_deref(),
+                    )?;
                     State::ExpectAuthSignature {
                         expected,
                         auth: Authed {
@@ -396,6 +454,7 @@ impl ServerHandshake {
                             caps: Some(a.ticket.caps),
                             allow_all: a.ticket.allow_all,
                             session_key: Some(key),
+                            con_mode,
                         },
                     }
                 }
@@ -414,17 +473,19 @@ impl ServerHandshake {
                     }
                     let missing = ci.features_required & !self.p.features;
                     if missing != 0 {
-                        out.send.extend_from_slice(
-                            &Control::IdentMissingFeatures { features: missing }.to_wire(),
-                        );
+                        let f = self
+                            .tx
+                            .control(&Control::IdentMissingFeatures { features: missing });
+                        out.send.extend_from_slice(&f);
                         return Err(HandshakeError::IdentMissingFeatures(missing).into());
                     }
                     let required = features_required(self.peer_type);
                     let theirs = required & !ci.features_supported;
                     if theirs != 0 {
-                        out.send.extend_from_slice(
-                            &Control::IdentMissingFeatures { features: theirs }.to_wire(),
-                        );
+                        let f = self
+                            .tx
+                            .control(&Control::IdentMissingFeatures { features: theirs });
+                        out.send.extend_from_slice(&f);
                         return Err(ServerHandshakeError::PeerMissingFeatures(theirs));
                     }
                     let ident = ServerIdent {
@@ -437,7 +498,7 @@ impl ServerHandshake {
                         cookie: 0,
                     };
                     out.send
-                        .extend_from_slice(&Control::ServerIdent(ident).to_wire());
+                        .extend_from_slice(&self.tx.control(&Control::ServerIdent(ident)));
                     out.established = Some(Peer {
                         entity_type: self.peer_type,
                         name: auth.name,
@@ -448,6 +509,9 @@ impl ServerHandshake {
                         features: ci.features_supported & self.p.features,
                         client_ident: ci,
                         session_key: auth.session_key,
+                        con_mode: auth.con_mode,
+                        rx: std::mem::take(&mut self.rx),
+                        tx: std::mem::take(&mut self.tx),
                     });
                     State::Done
                 }

@@ -23,7 +23,7 @@ use crate::addr::{EntityAddr, EntityName, ENTITY_MGR};
 use crate::cephx::{CephxKey, ServiceTicket, MGR_WANT_KEYS};
 use crate::control::{Control, AUTH_CEPHX};
 use crate::error::HandshakeError;
-use crate::frame::{decode_frame, Tag};
+use crate::frame::{FrameRx, FrameTx, Tag};
 use crate::handshake::{ClientHandshake, Established, HandshakeParams};
 use crate::message::{types, Message};
 use crate::messages::kv::MKVData;
@@ -65,6 +65,8 @@ pub struct SessionStatus {
     pub mon: Option<SocketAddr>,
     /// "cephx" or "none" once logged in.
     pub auth: Option<&'static str>,
+    /// The current mon connection runs in secure mode (AES-GCM).
+    pub secure: bool,
     /// Sessions established so far (reconnects show as > 1).
     pub sessions: u64,
     pub last_error: Option<String>,
@@ -89,6 +91,9 @@ pub struct MonSessionConfig {
     pub nonce: u32,
     /// How long [`MonSession::command`] waits for the mons' answer (resends included).
     pub command_timeout: Duration,
+    /// Connection modes we offer to the mons and other daemons, preferred first
+    /// (`ms_cluster_mode`; Ceph's default "crc secure").
+    pub modes: Vec<u32>,
 }
 
 impl MonSessionConfig {
@@ -104,6 +109,7 @@ impl MonSessionConfig {
             connect_timeout: Duration::from_secs(3),
             nonce: rand::random::<u32>() | 1,
             command_timeout: Duration::from_secs(60),
+            modes: crate::control::ConModes::default().cluster,
         }
     }
 }
@@ -196,6 +202,8 @@ impl MonSender {
 
 /// The running session. Dropping it does not stop the task: call [`MonSession::stop`].
 pub struct MonSession {
+    /// Connection modes for connections to other daemons (from the config).
+    modes: Vec<u32>,
     peer_creds: watch::Receiver<crate::peer_client::PeerCredentials>,
     service_map: watch::Receiver<Option<Arc<Vec<u8>>>>,
     sender: MonSender,
@@ -228,6 +236,7 @@ impl MonSession {
         };
         let (secrets_tx, secrets) = watch::channel(None);
         let (peer_creds_tx, peer_creds) = watch::channel(Default::default());
+        let modes = cfg.modes.clone();
         let driver = Driver {
             peer_creds_tx,
             tickets_asked: None,
@@ -257,6 +266,7 @@ impl MonSession {
         };
         let task = tokio::spawn(driver.run());
         MonSession {
+            modes,
             peer_creds,
             mgr_map,
             mon_map,
@@ -308,10 +318,9 @@ impl MonSession {
     /// A [`PeerCommander`](crate::peer_client::PeerCommander) on this session's
     /// credentials, as `mgr.<id>`.
     pub fn peer_commander(&self, id: &str) -> crate::peer_client::PeerCommander {
-        crate::peer_client::PeerCommander::new(
-            crate::peer_client::PeerConfig::new(EntityName::mgr(id)),
-            self.peer_credentials(),
-        )
+        let mut cfg = crate::peer_client::PeerConfig::new(EntityName::mgr(id));
+        cfg.modes = self.modes.clone();
+        crate::peer_client::PeerCommander::new(cfg, self.peer_credentials())
     }
 
     /// A handle that sends messages to the current mon (MMonMgrReport).
@@ -476,6 +485,7 @@ impl Driver {
             features: PACIFIC_FEATURES_ALL,
             want_keys: MGR_WANT_KEYS,
             client_challenge: rand::random(),
+            modes: self.cfg.modes.clone(),
         };
         let (mut hs, first) = ClientHandshake::start(params);
         stream
@@ -542,7 +552,8 @@ impl Driver {
         } else {
             "none"
         };
-        tracing::info!(mon = %addr, global_id = self.global_id, auth, "mon session established");
+        let secure = est.con_mode == crate::control::CON_MODE_SECURE;
+        tracing::info!(mon = %addr, global_id = self.global_id, auth, secure, "mon session established");
         self.cephx_session = est.auth_method == AUTH_CEPHX;
         self.rotating_asked = None;
         self.tickets_asked = None;
@@ -554,6 +565,7 @@ impl Driver {
             s.global_id = est.global_id;
             s.mon = Some(addr);
             s.auth = Some(auth);
+            s.secure = secure;
             s.sessions += 1;
             s.last_error = None;
         });
@@ -562,6 +574,8 @@ impl Driver {
             inbuf: leftover,
             out_seq: 0,
             in_seq: 0,
+            rx: est.rx,
+            tx: est.tx,
         };
         match self.serve(&mut conn).await {
             Ok(()) => {
@@ -671,7 +685,8 @@ impl Driver {
                     if now.duration_since(last_ping) >= self.cfg.keepalive_interval {
                         last_ping = now;
                         let (sec, nsec) = wall_clock();
-                        conn.write(&Control::Keepalive2 { sec, nsec }.to_wire()).await?;
+                        let ka = conn.tx.control(&Control::Keepalive2 { sec, nsec });
+                        conn.write(&ka).await?;
                     }
                 }
                 r = beacon.changed() => {
@@ -860,7 +875,7 @@ impl Driver {
     async fn drain_frames(&mut self, conn: &mut Ready) -> Result<bool, String> {
         let mut beacon_now = false;
         loop {
-            let Some((frame, n)) = decode_frame(&conn.inbuf).map_err(|e| e.to_string())? else {
+            let Some((frame, n)) = conn.rx.decode(&conn.inbuf).map_err(|e| e.to_string())? else {
                 return Ok(beacon_now);
             };
             conn.inbuf.drain(..n);
@@ -876,8 +891,8 @@ impl Driver {
                 }
                 Tag::Keepalive2 => {
                     if let Ok(Control::Keepalive2 { sec, nsec }) = Control::decode(&frame) {
-                        conn.write(&Control::Keepalive2Ack { sec, nsec }.to_wire())
-                            .await?;
+                        let ack = conn.tx.control(&Control::Keepalive2Ack { sec, nsec });
+                        conn.write(&ack).await?;
                     }
                 }
                 Tag::Keepalive2Ack | Tag::Ack => {}
@@ -1062,6 +1077,8 @@ struct Ready {
     inbuf: Vec<u8>,
     out_seq: u64,
     in_seq: u64,
+    rx: FrameRx,
+    tx: FrameTx,
 }
 
 impl Ready {
@@ -1085,7 +1102,7 @@ impl Ready {
         self.out_seq += 1;
         m.header.seq = self.out_seq;
         m.header.ack_seq = self.in_seq;
-        let bytes = m.to_wire();
+        let bytes = self.tx.message(&m);
         self.write(&bytes).await
     }
 }

@@ -57,67 +57,71 @@ impl Cluster {
 const ACCESS_DENIED: &str =
     "access denied: does your client key have mgr caps? See http://docs.ceph.com/en/latest/mgr/administrator/#client-authentication";
 
-/// The permissions (`r`, `w`, `x`) a client's mgr cap grants: `allow *`/`allow all`
-/// grant everything, `allow rw` grants r and w, profiles grant what their names say.
-fn granted(caps: &str) -> (bool, bool, bool) {
-    let (mut r, mut w, mut x) = (false, false, false);
-    for grant in caps.split([',', ';']) {
-        let words: Vec<&str> = grant.split_whitespace().collect();
-        let Some(pos) = words.iter().position(|w| *w == "allow") else {
-            continue;
-        };
-        match words.get(pos + 1).copied() {
-            Some("*") | Some("all") => return (true, true, true),
-            Some("profile") => {
-                // The mgr/admin profiles are full access; read-only is r.
-                let p = words.get(pos + 2).copied().unwrap_or("");
-                if p.contains("read-only") {
-                    r = true;
-                } else {
-                    return (true, true, true);
-                }
-            }
-            Some(perm) => {
-                r |= perm.contains('r');
-                w |= perm.contains('w');
-                x |= perm.contains('x');
-            }
-            None => {}
-        }
+/// Whether a client with these mgr caps may run this command (`DaemonServer::
+/// _handle_command`): `ceph tell mgr` (an admin-socket command: MCommand with the fsid)
+/// needs `allow *`; other commands are checked against the caps with their service (the
+/// descriptor's module, `py` for a module's command), module, prefix, arguments and perm.
+/// The mons may run anything. Caps that do not parse allow nothing.
+fn command_allowed(
+    core: &Core,
+    req: &rmgr_msgr::server::CommandRequest,
+    cmd: &serde_json::Value,
+) -> bool {
+    use rmgr_msgr::server::CommandKind;
+    let Some(caps) = &req.caps else {
+        return true;
+    };
+    if req.entity.ty == rmgr_msgr::addr::ENTITY_MON {
+        return true;
     }
-    (r, w, x)
-}
-
-/// Whether `caps` allow a command needing `perm` (a descriptor's `r`/`rw`/`w`/`x`).
-fn allows(caps: &str, perm: &str) -> bool {
-    let (r, w, x) = granted(caps);
-    (!perm.contains('r') || r) && (!perm.contains('w') || w) && (!perm.contains('x') || x)
+    let cap = match crate::mgrcap::MgrCap::parse(caps) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(entity = %req.entity, "{e}");
+            return false;
+        }
+    };
+    if req.kind == CommandKind::Tell && req.fsid != [0u8; 16] {
+        return cap.is_allow_all();
+    }
+    let prefix = cmd.get("prefix").and_then(|p| p.as_str()).unwrap_or("");
+    // A command nobody declares is checked as a module command needing nothing (and is
+    // then answered "unrecognized").
+    let owner = core
+        .command_owner(prefix)
+        .unwrap_or(rmgr_core::CommandOwner {
+            service: "py".into(),
+            module: String::new(),
+            perm: String::new(),
+        });
+    cap.is_capable(
+        &owner.service,
+        &owner.module,
+        prefix,
+        &crate::mgrcap::command_args(cmd),
+        owner.perm.contains('r'),
+        owner.perm.contains('w'),
+        owner.perm.contains('x'),
+        req.peer.ip(),
+    )
 }
 
 /// Answers the CLI's commands with the core, after the caps check (command_grammar.md §6).
 fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
-    use rmgr_msgr::server::{CommandKind, CommandReply as WireReply, CommandRequest};
+    use rmgr_msgr::server::{CommandReply as WireReply, CommandRequest};
     Arc::new(
         move |req: CommandRequest| -> rmgr_msgr::server::BoxFuture<WireReply> {
             let core = core.clone();
             Box::pin(async move {
                 // Ceph sends the command as a vector of strings that concatenate to the JSON.
                 let text: String = req.cmd.concat();
-                let prefix = serde_json::from_str::<serde_json::Value>(&text)
-                    .ok()
-                    .and_then(|v| v.get("prefix").and_then(|p| p.as_str().map(str::to_string)))
-                    .unwrap_or_default();
-                let denied = match (&req.caps, req.kind) {
-                    (None, _) => false,
-                    // `ceph tell mgr …` is an admin-socket command: it needs `allow *`.
-                    (Some(caps), CommandKind::Tell) => granted(caps) != (true, true, true),
-                    (Some(caps), _) => {
-                        let perm = core
-                            .command_perm(&prefix)
-                            .unwrap_or_else(|| "r".to_string());
-                        !allows(caps, &perm)
-                    }
-                };
+                let parsed = serde_json::from_str::<serde_json::Value>(&text).unwrap_or_default();
+                let prefix = parsed
+                    .get("prefix")
+                    .and_then(|p| p.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                let denied = !command_allowed(&core, &req, &parsed);
                 let r = if denied {
                     tracing::info!(entity = %req.entity, cmd = %text, "access denied");
                     CommandReply::err(rmgr_core::errno::EACCES, ACCESS_DENIED)
@@ -256,6 +260,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         core.clone(),
         session.mgr_map(),
         session.status(),
+        session.commander(),
     )));
     Ok(Cluster {
         session,
@@ -306,23 +311,7 @@ impl MonLink for SessionLink {
 /// `fs_map`, `mon_map`, `health` notifications as map updates do. (A later step decodes
 /// the maps from the subscriptions instead of asking.)
 async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::time::Duration) {
-    let ask = |prefix: &'static str| {
-        let commander = commander.clone();
-        async move {
-            let cmd = serde_json::json!({"prefix": prefix, "format": "json"}).to_string();
-            match commander.command(vec![cmd], Vec::new()).await {
-                Ok(r) if r.rc == 0 => serde_json::from_slice::<serde_json::Value>(&r.outb).ok(),
-                Ok(r) => {
-                    tracing::debug!(prefix, rc = r.rc, "mon refused: {}", r.outs);
-                    None
-                }
-                Err(e) => {
-                    tracing::debug!(prefix, "mon command failed: {e}");
-                    None
-                }
-            }
-        }
-    };
+    let ask = |prefix: &'static str| ask_json(&commander, prefix);
     let epoch = |v: &Option<serde_json::Value>| {
         v.as_ref()
             .and_then(|v| v.get("epoch"))
@@ -349,20 +338,8 @@ async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::
                 if let Some(c) = ask("osd crush dump").await {
                     maps.insert("osd_map_crush".to_string(), c);
                 }
-                if let Some(serde_json::Value::Array(list)) = ask("osd metadata").await {
-                    let by_id: serde_json::Map<String, serde_json::Value> = list
-                        .into_iter()
-                        // Pacific's load_all_metadata skips entries without a hostname
-                        // (an `osd new` entry no daemon ever booted as: `{"id": N}`), so
-                        // get('osd_metadata') and list_servers() show only real daemons.
-                        .filter(|m| m.get("hostname").is_some())
-                        .filter_map(|m| {
-                            m.get("id")
-                                .and_then(|i| i.as_i64())
-                                .map(|i| (i.to_string(), m.clone()))
-                        })
-                        .collect();
-                    maps.insert("osd_metadata".to_string(), serde_json::Value::Object(by_id));
+                if let Some(m) = ask("osd metadata").await {
+                    maps.insert("osd_metadata".to_string(), osd_metadata_by_id(m));
                 }
             }
         }
@@ -405,6 +382,63 @@ async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::
     }
 }
 
+/// One mon command's JSON answer (`None` when refused or unreachable).
+async fn ask_json(commander: &MonCommander, prefix: &str) -> Option<serde_json::Value> {
+    let cmd = serde_json::json!({"prefix": prefix, "format": "json"}).to_string();
+    match commander.command(vec![cmd], Vec::new()).await {
+        Ok(r) if r.rc == 0 => serde_json::from_slice::<serde_json::Value>(&r.outb).ok(),
+        Ok(r) => {
+            tracing::debug!(prefix, rc = r.rc, "mon refused: {}", r.outs);
+            None
+        }
+        Err(e) => {
+            tracing::debug!(prefix, "mon command failed: {e}");
+            None
+        }
+    }
+}
+
+/// The maps a manager needs before its modules start, fetched concurrently.
+async fn initial_maps(commander: &MonCommander) -> BTreeMap<String, serde_json::Value> {
+    let (osd, tree, crush, meta, fs, mon) = tokio::join!(
+        ask_json(commander, "osd dump"),
+        ask_json(commander, "osd tree"),
+        ask_json(commander, "osd crush dump"),
+        ask_json(commander, "osd metadata"),
+        ask_json(commander, "fs dump"),
+        ask_json(commander, "mon dump"),
+    );
+    let mut maps = BTreeMap::new();
+    let mut put = |name: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            maps.insert(name.to_string(), v);
+        }
+    };
+    put("osd_map", osd);
+    put("osd_map_tree", tree);
+    put("osd_map_crush", crush);
+    put("osd_metadata", meta.map(osd_metadata_by_id));
+    put("fs_map", fs);
+    put("mon_map", mon);
+    maps
+}
+
+/// `osd metadata` (a list) keyed by OSD id, as `get('osd_metadata')` gives it.
+fn osd_metadata_by_id(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Array(list) => serde_json::Value::Object(
+            list.into_iter()
+                .filter_map(|m| {
+                    m.get("id")
+                        .and_then(|i| i.as_i64())
+                        .map(|i| (i.to_string(), m.clone()))
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// The mons' `mgr/` config-key store becomes the core's (module `get_store`). The empty
 /// map the session starts with is not applied: the first MKVData is a full dump.
 async fn follow_kv(core: Core, mut kv: watch::Receiver<Arc<BTreeMap<String, Vec<u8>>>>) {
@@ -420,6 +454,7 @@ async fn follow_mgr_map(
     core: Core,
     mut maps: watch::Receiver<Option<Arc<MgrMap>>>,
     status: watch::Receiver<rmgr_msgr::SessionStatus>,
+    commander: MonCommander,
 ) {
     let mut was_active = false;
     let mut was_available = false;
@@ -434,6 +469,10 @@ async fn follow_mgr_map(
         core.set_mgr_map_services(map.services.clone());
         if active && !was_active {
             tracing::info!(epoch = map.epoch, gid, "this manager is active");
+            // Like Pacific's Mgr::init, the cluster maps come first: modules must not
+            // start on an empty OSDMap (the balancer would find no pools).
+            let maps = initial_maps(&commander).await;
+            core.apply_mon_maps(maps);
             // The enabled set first, so the role change starts exactly the right modules.
             if let Err(e) = core.set_enabled_modules(map.modules.clone()).await {
                 tracing::error!("cannot apply the MgrMap's module set: {e}");

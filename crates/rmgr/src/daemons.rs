@@ -17,12 +17,12 @@
 use rmgr_core::daemon_state::{DaemonKey, DaemonStateIndex, OpenOutcome};
 use rmgr_core::{Core, HealthCheck, Severity};
 use rmgr_msgr::message::types;
-use rmgr_msgr::messages::osd_scrub::{MOSDForceRecovery, MOSDScrub2, ScrubPg};
 use rmgr_msgr::messages::mgr_report::{MMgrClose, MMgrOpen, MMgrReport};
 use rmgr_msgr::messages::mon_mgr_report::{
-    HealthCheck as WireCheck, HealthCheckMap, MMonMgrReport, ProgressEvent, HEALTH_ERR,
-    HEALTH_OK, HEALTH_WARN,
+    HealthCheck as WireCheck, HealthCheckMap, MMonMgrReport, ProgressEvent, HEALTH_ERR, HEALTH_OK,
+    HEALTH_WARN,
 };
+use rmgr_msgr::messages::osd_scrub::{MOSDForceRecovery, MOSDScrub2, ScrubPg};
 use rmgr_msgr::messages::osd_types::UTime;
 use rmgr_msgr::messages::pg_stats::MPGStats;
 use rmgr_msgr::messages::service_map::{Daemon as ServiceDaemon, ServiceMap};
@@ -371,8 +371,7 @@ impl Daemons {
                             .and_then(Value::as_str)
                             .unwrap_or("")
                             .to_string(),
-                        progress: ev.get("progress").and_then(Value::as_f64).unwrap_or(0.0)
-                            as f32,
+                        progress: ev.get("progress").and_then(Value::as_f64).unwrap_or(0.0) as f32,
                         add_to_ceph_s: ev
                             .get("add_to_ceph_s")
                             .and_then(Value::as_bool)
@@ -399,7 +398,10 @@ impl Daemons {
 /// The daemons' health metrics as Pacific's DaemonHealthMetricCollector summarises them:
 /// SLOW_OPS ("N slow ops, oldest one blocked for S sec, …") and PENDING_CREATING_PGS.
 fn daemon_metric_checks(
-    metrics: &[(DaemonKey, Vec<rmgr_msgr::messages::mgr_report::DaemonHealthMetric>)],
+    metrics: &[(
+        DaemonKey,
+        Vec<rmgr_msgr::messages::mgr_report::DaemonHealthMetric>,
+    )],
 ) -> Vec<(String, WireCheck)> {
     use rmgr_msgr::messages::mgr_report::{
         DAEMON_METRIC_PENDING_CREATING_PGS, DAEMON_METRIC_SLOW_OPS,
@@ -456,13 +458,21 @@ fn daemon_metric_checks(
             format!(
                 "osds {} have pending PGs{}.",
                 list(&pending_osds),
-                if at_max != 0 { format!(" {warn}") } else { String::new() }
+                if at_max != 0 {
+                    format!(" {warn}")
+                } else {
+                    String::new()
+                }
             )
         } else {
             format!(
                 "{} has pending PGs{}.",
                 pending_osds[0],
-                if at_max != 0 { format!(" {warn}") } else { String::new() }
+                if at_max != 0 {
+                    format!(" {warn}")
+                } else {
+                    String::new()
+                }
             )
         };
         out.push((
@@ -557,12 +567,7 @@ impl Daemons {
         }
     }
 
-    fn update_task_status(
-        &self,
-        service: &str,
-        daemon: &str,
-        ts: &BTreeMap<String, String>,
-    ) {
+    fn update_task_status(&self, service: &str, daemon: &str, ts: &BTreeMap<String, String>) {
         let Ok(mut p) = self.service_map.lock() else {
             return;
         };
@@ -653,7 +658,6 @@ impl rmgr_core::EffectLink for Daemons {
         }
     }
 }
-
 
 /// Every `mgr_stats_period` while active: [`Daemons::tick`]. On becoming active, the
 /// daemons' metadata comes from the mons first (Pacific's `load_all_metadata`).
@@ -746,7 +750,10 @@ mod tests {
                 shard: -1
             })
         );
-        assert_eq!(parse_spg("2.3s1").map(|p| (p.pool, p.seed, p.shard)), Some((2, 3, 1)));
+        assert_eq!(
+            parse_spg("2.3s1").map(|p| (p.pool, p.seed, p.shard)),
+            Some((2, 3, 1))
+        );
         assert_eq!(parse_spg("x"), None);
         let f = fsid_of(&json!({"fsid": "01234567-89ab-cdef-0123-456789abcdef"}));
         assert_eq!(f[0], 0x01);
@@ -777,7 +784,9 @@ mod tests {
             daemon_metric_checks(&two)[0].1.summary,
             "5 slow ops, oldest one blocked for 36 sec, daemons [osd.1,osd.2] have slow ops."
         );
-        assert!(daemon_metric_checks(&[(DaemonKey::new("osd", "3"), vec![metric(0, 0)])]).is_empty());
+        assert!(
+            daemon_metric_checks(&[(DaemonKey::new("osd", "3"), vec![metric(0, 0)])]).is_empty()
+        );
     }
 
     #[test]

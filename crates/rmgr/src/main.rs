@@ -5,9 +5,10 @@
 //! stdout and the status to stderr, and exits with the command's errno.
 
 mod client;
-mod daemons;
 mod cluster;
+mod daemons;
 mod logging;
+mod mgrcap;
 mod paths;
 mod peers;
 mod python_files;

@@ -141,30 +141,31 @@ pub(crate) fn descriptions() -> Vec<CommandDesc> {
         .iter()
         .map(|t| CommandDesc::from_descriptor(t.cmd, t.help, t.module, t.perm, 0));
     // The manager's native commands (MgrCommands.h).
-    let native = rmgr_mgrcmds::table()
-        .iter()
-        .map(|t| {
-            CommandDesc::from_descriptor(t.sig, t.help, t.module, t.perm, rmgr_cmdparse::flags::MGR)
-        });
+    let native = rmgr_mgrcmds::table().iter().map(|t| {
+        CommandDesc::from_descriptor(t.sig, t.help, t.module, t.perm, rmgr_cmdparse::flags::MGR)
+    });
     own.chain(native).collect()
 }
 
-/// Every built-in and native command by prefix: (built-in, perm), built once.
-fn index() -> &'static std::collections::HashMap<String, (Option<Builtin>, &'static str)> {
-    static INDEX: std::sync::OnceLock<
-        std::collections::HashMap<String, (Option<Builtin>, &'static str)>,
-    > = std::sync::OnceLock::new();
+/// A command's entry in the index: the built-in that answers it (`None`: a native
+/// command), its perm and its descriptor's module (the MgrCap "service").
+type IndexEntry = (Option<Builtin>, &'static str, &'static str);
+
+/// Every built-in and native command by prefix, built once.
+fn index() -> &'static std::collections::HashMap<String, IndexEntry> {
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<String, IndexEntry>> =
+        std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
         let mut m = std::collections::HashMap::new();
         for t in rmgr_mgrcmds::table() {
-            m.insert(cmd_prefix(t.sig), (None, t.perm));
+            m.insert(cmd_prefix(t.sig), (None, t.perm, t.module));
         }
         for t in TABLE {
-            m.insert(cmd_prefix(t.cmd), (Some(t.id), t.perm));
+            m.insert(cmd_prefix(t.cmd), (Some(t.id), t.perm, t.module));
         }
         m.insert(
             "get_command_descriptions".to_string(),
-            (Some(Builtin::GetCommandDescriptions), "r"),
+            (Some(Builtin::GetCommandDescriptions), "r", "mgr"),
         );
         m
     })
@@ -172,12 +173,17 @@ fn index() -> &'static std::collections::HashMap<String, (Option<Builtin>, &'sta
 
 /// The built-in whose prefix is exactly `prefix`.
 pub(crate) fn find(prefix: &str) -> Option<Builtin> {
-    index().get(prefix).and_then(|(b, _)| *b)
+    index().get(prefix).and_then(|(b, _, _)| *b)
 }
 
 /// The perm of the built-in (or native command) with exactly this prefix.
 pub(crate) fn perm(prefix: &str) -> Option<&'static str> {
-    index().get(prefix).map(|(_, p)| *p)
+    index().get(prefix).map(|(_, p, _)| *p)
+}
+
+/// The (descriptor module, perm) of the built-in (or native command) with this prefix.
+pub(crate) fn module_and_perm(prefix: &str) -> Option<(&'static str, &'static str)> {
+    index().get(prefix).map(|(_, p, m)| (*m, *p))
 }
 
 fn cmd_prefix(cmd: &str) -> String {

@@ -58,11 +58,7 @@ fn daemon_config(core: &Core, who: &str) -> Option<Value> {
         .collect();
     let defaults: serde_json::Map<String, Value> =
         rmgr_msgr::messages::mgr_report::decode_config_defaults_bl(&st.config_defaults_bl)
-            .map(|m| {
-                m.into_iter()
-                    .map(|(k, v)| (k, Value::String(v)))
-                    .collect()
-            })
+            .map(|m| m.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
             .unwrap_or_default();
     Some(serde_json::json!({
         "config": config,
@@ -100,10 +96,7 @@ pub(crate) async fn run(core: &Core, prefix: &str, cmd: &CmdMap) -> CommandReply
                 update_device(core, devid, |d| {
                     d.insert("life_expectancy_min".into(), Value::String(from.clone()));
                     d.insert("life_expectancy_max".into(), Value::String(to.clone()));
-                    d.insert(
-                        "life_expectancy_stamp".into(),
-                        Value::String(now_stamp()),
-                    );
+                    d.insert("life_expectancy_stamp".into(), Value::String(now_stamp()));
                 });
             }
             Effect::RmDeviceLifeExpectancy { devid } => update_device(core, devid, |d| {
