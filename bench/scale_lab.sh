@@ -9,6 +9,8 @@
 #   SCALE_OSDS=1000     OSD entries wanted in the OSDMap (the 3 real ones count)
 #   SCALE_RUNS=3        repetitions of each measurement series (medians are over all of them)
 #   SCALE_OUT=/tmp/h9-scale-results   where the per-manager JSON results go
+#   SCALE_NO_BUILD=1    use target/release/rmgr as it is (no cargo build)
+#   SCALE_PROM_LOG_LEVEL  e.g. warning: mgr/prometheus/log_level (its per-OSD info lines off)
 #
 # Measures, on each manager:
 #   a. get('osd_map') per call inside a Python module (bench/pymodules/benchpy `benchpy get`);
@@ -33,7 +35,7 @@ PY=/usr/bin/python3
 mkdir -p "$OUT"
 export PYO3_PYTHON=$PY
 unset CEPH_ARGS CEPH_KEYRING CEPH_CONF
-[ "$which" = stock ] || [ "$which" = summary ] || cargo build --release -p rmgr >/dev/null
+[ -n "${SCALE_NO_BUILD:-}" ] || [ "$which" = stock ] || [ "$which" = summary ] || cargo build --release -p rmgr >/dev/null
 BIN=$ROOT/target/release/rmgr
 
 log() { echo "[$(date +%T)] $*" >&2; }
@@ -88,6 +90,9 @@ bench_one() {  # $1 = rmgr|stock
   local pport; pport=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   $C config set mgr mgr/prometheus/server_port "$pport" --force >/dev/null
   $C config set mgr mgr/prometheus/cache false --force >/dev/null
+  if [ -n "${SCALE_PROM_LOG_LEVEL:-}" ]; then
+    $C config set mgr mgr/prometheus/log_level "$SCALE_PROM_LOG_LEVEL" --force >/dev/null
+  fi
   log "$kind: starting the manager"
   if [ "$kind" = rmgr ]; then
     "$BIN" serve --conf "$dir/ceph.conf" --id x --data "$data" \

@@ -536,8 +536,12 @@ impl ModuleContext {
         tracing::info!(target: "rmgr::module", module = %self.module, "{line}");
     }
 
-    /// Cluster-log entry from a module (`cluster_log`): written to the daemon log.
+    /// Cluster-log entry from a module (`cluster_log`): written to the daemon log, and on
+    /// a cluster sent to the mons ([`crate::Core::set_cluster_log_link`]).
     pub fn cluster_log(&self, channel: &str, prio: i64, message: &str) {
+        if let Some(link) = self.shared.cluster_log_link() {
+            link.log(channel, prio, message);
+        }
         let tag = match prio {
             0 => "[DBG]",
             1 => "[INF]",

@@ -123,6 +123,15 @@ pub(crate) struct Shared {
     effect_link: std::sync::RwLock<Option<Arc<dyn crate::builtin::EffectLink>>>,
     /// `get('pg_ready')`: the PG statistics are complete (standalone: always).
     pub(crate) pg_ready: std::sync::atomic::AtomicBool,
+    /// Where modules' `cluster_log` entries go (the mons, on a cluster).
+    cluster_log_link: std::sync::RwLock<Option<Arc<dyn ClusterLogLink>>>,
+}
+
+/// Where modules' cluster-log entries (`cluster_log(channel, prio, message)`) go besides
+/// the daemon log: on a cluster, the mons (MLog), which `ceph log last` reads.
+pub trait ClusterLogLink: Send + Sync + 'static {
+    /// `prio` is Pacific's `clog_type` (0 debug, 1 info, 2 sec, 3 warn, 4 error).
+    fn log(&self, channel: &str, prio: i64, message: &str);
 }
 
 impl Shared {
@@ -303,6 +312,10 @@ impl Shared {
 
     pub(crate) fn effect_link(&self) -> Option<Arc<dyn crate::builtin::EffectLink>> {
         self.effect_link.read().ok().and_then(|l| l.clone())
+    }
+
+    pub(crate) fn cluster_log_link(&self) -> Option<Arc<dyn ClusterLogLink>> {
+        self.cluster_log_link.read().ok().and_then(|l| l.clone())
     }
 
     pub(crate) fn mon_link(&self) -> Option<crate::mon_link::LinkHandle> {
@@ -647,6 +660,7 @@ impl Core {
             daemon_state: Arc::new(crate::daemon_state::DaemonStateIndex::new()),
             pg_ready: std::sync::atomic::AtomicBool::new(true),
             effect_link: std::sync::RwLock::new(None),
+            cluster_log_link: std::sync::RwLock::new(None),
         });
         if let (Some(lc), Some(v)) = (&shared.log_control, shared.daemon_option("debug_mgr")) {
             lc.set_debug_mgr(&v);
@@ -1148,6 +1162,13 @@ impl Core {
 }
 
 impl Core {
+    /// Sends modules' cluster-log entries there too (the mons, on a cluster).
+    pub fn set_cluster_log_link(&self, link: Arc<dyn ClusterLogLink>) {
+        if let Ok(mut l) = self.shared.cluster_log_link.write() {
+            *l = Some(link);
+        }
+    }
+
     /// Lets modules' `send_command('osd'|'mds', …)` reach those daemons (see
     /// [`crate::daemon_link`]).
     pub fn set_daemon_link(&self, link: Arc<dyn crate::daemon_link::DaemonLink>) {

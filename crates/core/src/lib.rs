@@ -29,7 +29,8 @@ pub use builtin::EffectLink;
 pub use cluster::ClusterState;
 pub use context::{LogLevel, ModuleContext, OptionAccessError};
 pub use daemon::{
-    AvailableModule, CommandOwner, Core, CoreConfig, CoreError, LogControl, PACIFIC_ALWAYS_ON,
+    AvailableModule, ClusterLogLink, CommandOwner, Core, CoreConfig, CoreError, LogControl,
+    PACIFIC_ALWAYS_ON,
 };
 pub use daemon_link::DaemonLink;
 pub use health::{HealthCheck, HealthReport, Severity};

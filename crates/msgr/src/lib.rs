@@ -3,7 +3,8 @@
 //! Layout (protocol core first, I/O last):
 //! - [`denc`]: Ceph's little-endian encoding (checked reader, writer, `ENCODE_START` blocks);
 //! - [`addr`]: `entity_addr_t`, `entity_addrvec_t`, `EntityName`;
-//! - [`frame`]: msgr2.1 banner and frames in crc mode (preamble, segments, crcs);
+//! - [`frame`]: msgr2.1 banner and frames in crc mode (preamble, segments, crcs) and secure
+//!   mode (AES-128-GCM, [`frame::FrameTx`] / [`frame::FrameRx`]);
 //! - [`control`]: control-frame payloads (HELLO … SERVER_IDENT, keepalives);
 //! - [`message`]: `ceph_msg_header2` and MESSAGE frames;
 //! - [`messages`]: what the manager sends and receives (MMgrBeacon, MgrMap, MMonSubscribe,
@@ -43,6 +44,6 @@ pub use messages::mgr_beacon::{MMgrBeacon, MonCommand, PACIFIC_FEATURES_ALL};
 pub use messages::mgr_map::{MgrMap, ModuleInfo, ModuleOption, StandbyInfo};
 pub use messages::mon::MonMapInfo;
 pub use session::{
-    BeaconContent, MonCommandReply, MonCommander, MonSender, MonSession, MonSessionConfig, SessionError,
-    SessionStatus,
+    BeaconContent, MonCommandReply, MonCommander, MonSender, MonSession, MonSessionConfig,
+    SessionError, SessionStatus,
 };

@@ -17,9 +17,7 @@
 use crate::addr::{EntityAddr, EntityName, ADDR_TYPE_ANY, ENTITY_MDS, ENTITY_MGR, ENTITY_OSD};
 use crate::authorizer::CephxAuthorizer;
 use crate::cephx::{self, CephxKey, Tickets};
-use crate::control::{
-    ClientIdent, Control, ServerIdent, AUTH_CEPHX, AUTH_NONE, CON_MODE_CRC, IDENT_FLAG_LOSSY,
-};
+use crate::control::{ClientIdent, Control, ServerIdent, AUTH_CEPHX, AUTH_NONE, IDENT_FLAG_LOSSY};
 use crate::denc::Writer;
 use crate::error::{CephxError, HandshakeError};
 use crate::frame::{decode_banner, Banner, FrameRx, FrameTx, Tag};
@@ -790,6 +788,7 @@ async fn drain(
 mod tests {
     use super::*;
     use crate::authorizer::tests::{mint_ticket, secrets};
+    use crate::control::{ConModes, CON_MODE_CRC, CON_MODE_SECURE};
     use crate::server::{CommandHandler, CommandReply, MgrServer, MgrServerConfig};
     use crate::server_handshake::{ServerAuth, ServerHandshake, ServerParams};
     use std::time::SystemTime;
@@ -805,6 +804,7 @@ mod tests {
             global_seq: 1,
             cookie: 5,
             features: PACIFIC_FEATURES_ALL,
+            modes: ConModes::default().cluster,
         }
     }
 
@@ -846,6 +846,7 @@ mod tests {
             global_seq: 1,
             lax_target: false,
             now: SystemTime::now(),
+            modes: ConModes::default(),
         }
     }
 
@@ -1035,5 +1036,159 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(e, PeerError::NoTicket(_)), "{e}");
+    }
+
+    fn cephx_pair(me: EntityAddr) -> (CephxAuthorizer, ServerAuth) {
+        let (secret, svc) = secrets(3);
+        let t = mint_ticket(
+            &secret,
+            3,
+            &EntityName::mgr("x"),
+            4242,
+            "allow *",
+            SystemTime::now() + Duration::from_secs(600),
+        );
+        let _ = me;
+        (
+            CephxAuthorizer::new(4242, ENTITY_MGR, &t, 11),
+            ServerAuth {
+                allow_none: false,
+                cephx: Some(Arc::new(svc)),
+            },
+        )
+    }
+
+    /// Secure mode negotiated (the client prefers it), the secret from the authorize
+    /// reply, and both ends' AES-GCM streams in step for what follows.
+    #[test]
+    fn secure_mode_handshake_and_frames_after_it() {
+        let me = EntityAddr::msgr2("127.0.0.1:6802".parse().unwrap(), 7);
+        let (a, auth) = cephx_pair(me);
+        let mut p = params(me, PeerAuth::Cephx(a.clone()));
+        p.modes = vec![CON_MODE_SECURE, CON_MODE_CRC];
+        let (mut c, mut s) = run(p, server_params(me, auth.clone())).unwrap();
+        assert_eq!((c.con_mode, s.con_mode), (CON_MODE_SECURE, CON_MODE_SECURE));
+        assert!(c.tx.is_secure() && c.rx.is_secure() && s.tx.is_secure() && s.rx.is_secure());
+        // AUTH_SIGNATURE, CLIENT_IDENT / AUTH_SIGNATURE, SERVER_IDENT went encrypted.
+        assert_eq!(c.tx.counter(), s.rx.counter());
+        assert_eq!(s.tx.counter(), c.rx.counter());
+        let m = Message::new(types::COMMAND, 1, 1, vec![5u8; 300]);
+        let wire = c.tx.message(&m);
+        let (f, n) = s.rx.decode(&wire).unwrap().unwrap();
+        assert_eq!(n, wire.len());
+        assert_eq!(Message::from_frame(f).unwrap().front, vec![5u8; 300]);
+        let k = s.tx.control(&Control::Keepalive2 { sec: 3, nsec: 4 });
+        let (f, _) = c.rx.decode(&k).unwrap().unwrap();
+        assert_eq!(f.tag, Tag::Keepalive2);
+
+        // The client's order wins: [crc, secure] → crc.
+        let (c, s) = run(
+            params(me, PeerAuth::Cephx(a.clone())),
+            server_params(me, auth.clone()),
+        )
+        .unwrap();
+        assert_eq!((c.con_mode, s.con_mode), (CON_MODE_CRC, CON_MODE_CRC));
+        assert!(!c.tx.is_secure());
+
+        // A secure-only server makes a crc-first client use secure.
+        let mut sp = server_params(me, auth.clone());
+        sp.modes = ConModes {
+            cluster: vec![CON_MODE_SECURE],
+            service: vec![CON_MODE_SECURE],
+        };
+        let (c, _) = run(params(me, PeerAuth::Cephx(a.clone())), sp.clone()).unwrap();
+        assert_eq!(c.con_mode, CON_MODE_SECURE);
+
+        // A crc-only client against it: refused (AUTH_BAD_METHOD lists secure).
+        let mut p = params(me, PeerAuth::Cephx(a.clone()));
+        p.modes = vec![CON_MODE_CRC];
+        let e = run(p, sp).unwrap_err();
+        assert!(e.contains("client:"), "{e}");
+
+        // Secure-only with auth none cannot work: auth none allows crc only.
+        let mut p = params(me, PeerAuth::None);
+        p.modes = vec![CON_MODE_SECURE];
+        assert!(run(p, server_params(me, ServerAuth::none_only())).is_err());
+    }
+
+    /// The whole command path over TCP in secure mode (secure-only on both sides).
+    #[tokio::test]
+    async fn commands_over_tcp_in_secure_mode() {
+        let (secret, svc) = secrets(3);
+        let server = MgrServer::bind(
+            "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+            MgrServerConfig {
+                allow_auth_none: false,
+                allow_cephx: true,
+                modes: ConModes {
+                    cluster: vec![CON_MODE_SECURE],
+                    service: vec![CON_MODE_SECURE],
+                },
+                ..Default::default()
+            },
+            echo_handler(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        server.set_secrets(svc);
+        server.set_global_id(1);
+        let t = mint_ticket(
+            &secret,
+            3,
+            &EntityName::mgr("x"),
+            4242,
+            "allow *",
+            SystemTime::now() + Duration::from_secs(600),
+        );
+        let mut by_service = BTreeMap::new();
+        by_service.insert(ENTITY_MGR, t);
+        let (_tx, creds) = watch::channel(PeerCredentials {
+            global_id: 4242,
+            fsid: [1; 16],
+            tickets: Some(Arc::new(Tickets {
+                global_id: 4242,
+                by_service,
+                connection_secret: None,
+            })),
+        });
+        let mut cfg = PeerConfig::new(EntityName::mgr("x"));
+        cfg.connect_timeout = Duration::from_secs(2);
+        cfg.command_timeout = Duration::from_secs(10);
+        cfg.modes = vec![CON_MODE_SECURE];
+        let pc = PeerCommander::new(cfg, creds);
+        let peer = EntityName {
+            ty: ENTITY_MGR,
+            id: "y".into(),
+        };
+        // Big inputs and outputs: several GCM blocks, many reads.
+        let big = vec![b'z'; 200_000];
+        for i in 0..20 {
+            let r = pc
+                .command(
+                    peer.clone(),
+                    server.addr(),
+                    vec![format!("{{\"prefix\": \"c{i}\"}}")],
+                    if i % 5 == 0 {
+                        big.clone()
+                    } else {
+                        b"in".to_vec()
+                    },
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.rc, 0);
+            assert_eq!(r.outs, "from mgr.x");
+            assert!(
+                String::from_utf8_lossy(&r.outb).starts_with(&format!("{{\"prefix\": \"c{i}\"}}|"))
+            );
+            if i % 5 == 0 {
+                assert_eq!(
+                    r.outb.len(),
+                    format!("{{\"prefix\": \"c{i}\"}}|").len() + big.len()
+                );
+            }
+        }
+        assert_eq!(pc.connections(), 1);
+        server.stop().await;
     }
 }

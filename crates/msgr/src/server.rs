@@ -447,7 +447,9 @@ async fn serve_conn_inner(
                         continue; // a duplicate
                     }
                     in_seq = m.header.seq;
-                    if let Some(reply) = dispatch(m, &peer, addr, conn, shared, &inflight, &tx, &close)? {
+                    if let Some(reply) =
+                        dispatch(m, &peer, addr, conn, shared, &inflight, &tx, &close)?
+                    {
                         let _ = tx.try_send(reply);
                     }
                 }
@@ -456,9 +458,7 @@ async fn serve_conn_inner(
                         Control::decode(&frame).map_err(|e| e.to_string())?
                     {
                         let ack = ftx.control(&Control::Keepalive2Ack { sec, nsec });
-                        wr.write_all(&ack)
-                            .await
-                            .map_err(|e| e.to_string())?;
+                        wr.write_all(&ack).await.map_err(|e| e.to_string())?;
                     }
                 }
                 Tag::Ack | Tag::Keepalive2Ack => {}

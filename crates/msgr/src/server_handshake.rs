@@ -19,7 +19,9 @@ use crate::control::{
 };
 use crate::denc::Reader;
 use crate::error::{DecodeError, FrameError, HandshakeError};
-use crate::frame::{decode_banner, secure_streams, Banner, FrameRx, FrameTx, Tag, SECURE_SECRET_LEN};
+use crate::frame::{
+    decode_banner, secure_streams, Banner, FrameRx, FrameTx, Tag, SECURE_SECRET_LEN,
+};
 use crate::handshake::FEATURE_MSG_ADDR2;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -525,6 +527,7 @@ impl ServerHandshake {
 mod tests {
     use super::*;
     use crate::addr::ENTITY_CLIENT;
+    use crate::frame::decode_frame;
     use crate::handshake::{ClientHandshake, HandshakeParams};
     use crate::messages::mgr_beacon::PACIFIC_FEATURES_ALL;
 
@@ -539,6 +542,7 @@ mod tests {
             global_seq: 1,
             lax_target: false,
             now: SystemTime::now(),
+            modes: ConModes::default(),
         }
     }
 
@@ -559,6 +563,7 @@ mod tests {
             features: PACIFIC_FEATURES_ALL,
             want_keys: 0,
             client_challenge: 1,
+            modes: ConModes::default().cluster,
         }
     }
 

@@ -749,8 +749,7 @@ impl Driver {
             return Ok(());
         }
         self.tickets_asked = Some(Instant::now());
-        match crate::authorizer::principal_request(&tickets, due, self.mon_epoch, rand::random())
-        {
+        match crate::authorizer::principal_request(&tickets, due, self.mon_epoch, rand::random()) {
             Ok(m) => {
                 tracing::debug!(services = due, "renewing service tickets");
                 conn.send(m).await
@@ -763,13 +762,7 @@ impl Driver {
     }
 
     fn on_tickets_reply(&mut self, result: i32, bl: &[u8]) {
-        let Some(mut tickets) = self
-            .peer_creds_tx
-            .borrow()
-            .tickets
-            .as_deref()
-            .cloned()
-        else {
+        let Some(mut tickets) = self.peer_creds_tx.borrow().tickets.as_deref().cloned() else {
             return;
         };
         let Some(auth_key) = tickets.auth().map(|t| t.session_key.clone()) else {

@@ -457,6 +457,7 @@ fn our_handshake_sends_exactly_what_the_stock_manager_sent() {
         features: PACIFIC_FEATURES_ALL,
         want_keys: MGR_WANT_KEYS,
         client_challenge,
+        modes: vec![rmgr_msgr::control::CON_MODE_CRC],
     };
     let (mut hs, mut sent) = ClientHandshake::start(params);
     // Feed the mon's bytes in awkward pieces.
@@ -508,6 +509,7 @@ fn the_auth_none_handshake_replays_too() {
         features: PACIFIC_FEATURES_ALL,
         want_keys: MGR_WANT_KEYS,
         client_challenge: 0,
+        modes: vec![rmgr_msgr::control::CON_MODE_CRC],
     });
     let p = hs.on_input(&mon_bytes).unwrap();
     sent.extend_from_slice(&p.send);

@@ -187,6 +187,7 @@ async fn fetch_rotating_secrets(mon: SocketAddr, key: &CephxKey) -> ServiceSecre
         features: PACIFIC_FEATURES_ALL,
         want_keys: MGR_WANT_KEYS,
         client_challenge: u64::from(rand_nonce()) << 20,
+        modes: vec![rmgr_msgr::control::CON_MODE_CRC],
     });
     sock.write_all(&first).await.unwrap();
     let mut buf = Vec::new();

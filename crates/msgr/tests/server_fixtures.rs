@@ -189,6 +189,7 @@ fn auth_none_handshake_answers_like_the_stock_mgr() {
             global_seq,
             lax_target: false,
             now: SystemTime::now(),
+            modes: rmgr_msgr::control::ConModes::default(),
         };
         let (sent, p) = serve(params, &client);
         assert_eq!(p.auth_method, AUTH_NONE);
@@ -299,6 +300,7 @@ fn cephx_handshakes_verify_like_the_stock_mgr() {
             global_seq,
             lax_target: false,
             now,
+            modes: rmgr_msgr::control::ConModes::default(),
         };
         let (sent, p) = serve(params, &client);
         assert_eq!(p.auth_method, AUTH_CEPHX, "{c}");
@@ -323,6 +325,7 @@ fn cephx_handshakes_verify_like_the_stock_mgr() {
             global_seq,
             lax_target: true,
             now,
+            modes: rmgr_msgr::control::ConModes::default(),
         };
         let (mut hs, _) = ServerHandshake::start(params2.clone());
         assert!(

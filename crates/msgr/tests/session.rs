@@ -271,7 +271,10 @@ async fn beacons_follow_the_mgrmap_and_the_gid_survives_a_reconnect() {
     assert_eq!(sub.ty(), types::MON_SUBSCRIBE);
     let sub = MMonSubscribe::decode_front(&sub.front, sub.header.version).unwrap();
     let what: Vec<&str> = sub.what.iter().map(|i| i.what.as_str()).collect();
-    assert_eq!(what, ["config", "kv:mgr/", "mgrmap", "monmap", "servicemap"]);
+    assert_eq!(
+        what,
+        ["config", "kv:mgr/", "mgrmap", "monmap", "servicemap"]
+    );
 
     mon.send_msg(types::MON_MAP, mon_map_at(listener.local_addr().unwrap()))
         .await;

@@ -106,6 +106,58 @@ fn command_allowed(
     )
 }
 
+/// The core's [`ClusterLogLink`](rmgr_core::ClusterLogLink): each entry goes to the mons
+/// at once as an MLog, as Pacific's `LogClient` names it (`mgr.<id>`, rank
+/// `mgr.<global id>`, our address, a sequence number from 1). Like the session's other
+/// reports it is not resent if the mon connection drops it.
+struct MonClusterLog {
+    sender: rmgr_msgr::MonSender,
+    creds: watch::Receiver<rmgr_msgr::peer_client::PeerCredentials>,
+    name: rmgr_msgr::EntityName,
+    addrs: Vec<EntityAddr>,
+    seq: std::sync::atomic::AtomicU64,
+}
+
+impl rmgr_core::ClusterLogLink for MonClusterLog {
+    fn log(&self, channel: &str, prio: i64, message: &str) {
+        use rmgr_msgr::messages::log::{EntityRank, LogEntry, MLog};
+        let (gid, fsid) = {
+            let c = self.creds.borrow();
+            (c.global_id, c.fsid)
+        };
+        if fsid == [0; 16] {
+            tracing::debug!(channel, "no fsid yet: cluster log entry not sent");
+            return;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let entry = LogEntry {
+            name: self.name.clone(),
+            rank: EntityRank {
+                ty: rmgr_msgr::addr::ENTITY_MGR as u8,
+                num: i64::try_from(gid).unwrap_or(i64::MAX),
+            },
+            addrs: self.addrs.clone(),
+            stamp: (
+                u32::try_from(now.as_secs()).unwrap_or(u32::MAX),
+                now.subsec_nanos(),
+            ),
+            seq: self.seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1,
+            prio: u16::try_from(prio).unwrap_or(rmgr_msgr::messages::log::prio::INFO),
+            msg: message.to_string(),
+            channel: channel.to_string(),
+        };
+        let m = MLog {
+            fsid,
+            entries: vec![entry],
+        };
+        if !self.sender.send(m.to_message()) {
+            tracing::warn!(channel, "cluster log entry dropped: the mon queue is full");
+        }
+    }
+}
+
 /// Answers the CLI's commands with the core, after the caps check (command_grammar.md §6).
 fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
     use rmgr_msgr::server::{CommandReply as WireReply, CommandRequest};
@@ -165,6 +217,10 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
     };
     let mut cfg = MonSessionConfig::new(id, mons.clone(), key);
     cfg.tick_period = conf.tick_period();
+    // msgr2 modes (crc / secure) as a Pacific daemon reads them: ms_cluster_mode toward the
+    // mons, managers, OSDs and MDSs; ms_service_mode for the clients that connect to us.
+    let modes = conf.con_modes();
+    cfg.modes = modes.cluster.clone();
 
     let ip = our_ip(&conf, &mons)?;
     let listener = bind_listener(ip).await?;
@@ -183,12 +239,21 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         session.peer_commander(id),
     )));
 
+    // Modules' cluster_log(): MLog to the mons (`ceph log last`).
+    core.set_cluster_log_link(Arc::new(MonClusterLog {
+        sender: session.sender(),
+        creds: session.peer_credentials(),
+        name: rmgr_msgr::EntityName::mgr(id),
+        addrs: vec![server_addr],
+        seq: std::sync::atomic::AtomicU64::new(0),
+    }));
     let server = rmgr_msgr::server::MgrServer::start(
         listener,
         rmgr_msgr::server::MgrServerConfig {
             nonce: server_addr.nonce,
             allow_auth_none: none,
             allow_cephx: cephx,
+            modes,
             ..Default::default()
         },
         command_handler(core.clone()),

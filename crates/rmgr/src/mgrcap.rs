@@ -817,10 +817,20 @@ mod tests {
         assert!(!cap("allow service mgr *").is_allow_all());
     }
 
+    /// (cap, service, module, prefix, args, perm, allowed)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a str)],
+        &'a str,
+        bool,
+    );
+
     #[test]
     fn commands_are_checked_as_daemonserver_does() {
-        // (cap, service, module, prefix, args, perm, allowed)
-        let table: &[(&str, &str, &str, &str, &[(&str, &str)], &str, bool)] = &[
+        let table: &[Case<'_>] = &[
             ("allow *", "pg", "", "pg dump", &[], "r", true),
             ("allow *", "py", "balancer", "balancer on", &[], "rw", true),
             ("allow all", "mgr", "", "mgr fail", &[], "rw", true),

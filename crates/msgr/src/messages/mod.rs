@@ -2,14 +2,15 @@
 
 pub mod command;
 pub mod kv;
+pub mod log;
 pub mod mgr_beacon;
 pub mod mgr_command;
 pub mod mgr_map;
+pub mod mgr_report;
 pub mod mon;
 pub mod mon_command;
-pub mod mgr_report;
 pub mod mon_mgr_report;
+pub mod osd_scrub;
 pub mod osd_types;
 pub mod pg_stats;
 pub mod service_map;
-pub mod osd_scrub;

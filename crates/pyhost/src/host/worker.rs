@@ -548,10 +548,7 @@ impl RunningModule for PyWorker {
             if inner.finished.load(Ordering::SeqCst) {
                 return;
             }
-            if tokio::time::timeout(grace, done)
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout(grace, done).await.is_err() {
                 inner.kill("did not stop within the grace period".into());
                 let _ = tokio::time::timeout(Duration::from_secs(5), inner.done.notified()).await;
             }

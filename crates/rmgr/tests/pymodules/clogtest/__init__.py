@@ -1,0 +1,1 @@
+from .module import ClogTest  # noqa: F401
