@@ -44,6 +44,6 @@ pub use messages::mgr_beacon::{MMgrBeacon, MonCommand, PACIFIC_FEATURES_ALL};
 pub use messages::mgr_map::{MgrMap, ModuleInfo, ModuleOption, StandbyInfo};
 pub use messages::mon::MonMapInfo;
 pub use session::{
-    BeaconContent, MonCommandReply, MonCommander, MonSender, MonSession, MonSessionConfig,
-    SessionError, SessionStatus,
+    BeaconContent, MapEpochs, MonCommandReply, MonCommander, MonSender, MonSession,
+    MonSessionConfig, SessionError, SessionStatus,
 };

@@ -72,6 +72,14 @@ pub struct SessionStatus {
     pub last_error: Option<String>,
 }
 
+/// The newest OSDMap and FSMap epochs the mons told us about (the `osdmap` and `fsmap`
+/// subscriptions): a change means the maps moved on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MapEpochs {
+    pub osd: u32,
+    pub fs: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct MonSessionConfig {
     /// The manager id (`x` for `mgr.x`).
@@ -202,6 +210,7 @@ impl MonSender {
 
 /// The running session. Dropping it does not stop the task: call [`MonSession::stop`].
 pub struct MonSession {
+    epochs: watch::Receiver<MapEpochs>,
     /// Connection modes for connections to other daemons (from the config).
     modes: Vec<u32>,
     peer_creds: watch::Receiver<crate::peer_client::PeerCredentials>,
@@ -227,6 +236,7 @@ impl MonSession {
         let (status_tx, status) = watch::channel(SessionStatus::default());
         let (kv_tx, kv) = watch::channel(Arc::new(BTreeMap::new()));
         let (service_map_tx, service_map) = watch::channel(None);
+        let (epochs_tx, epochs) = watch::channel(MapEpochs::default());
         let (out_tx, out_rx) = mpsc::channel(OUT_QUEUE);
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let (stop, stop_rx) = watch::channel(false);
@@ -263,9 +273,11 @@ impl MonSession {
             global_seq: 0,
             mgr_epoch: 0,
             mon_epoch: 0,
+            epochs_tx,
         };
         let task = tokio::spawn(driver.run());
         MonSession {
+            epochs,
             modes,
             peer_creds,
             mgr_map,
@@ -321,6 +333,11 @@ impl MonSession {
         let mut cfg = crate::peer_client::PeerConfig::new(EntityName::mgr(id));
         cfg.modes = self.modes.clone();
         crate::peer_client::PeerCommander::new(cfg, self.peer_credentials())
+    }
+
+    /// The newest OSDMap/FSMap epochs (changes as soon as the mons publish a new map).
+    pub fn map_epochs(&self) -> watch::Receiver<MapEpochs> {
+        self.epochs.clone()
     }
 
     /// A handle that sends messages to the current mon (MMonMgrReport).
@@ -400,6 +417,7 @@ struct Driver {
     global_seq: u64,
     mgr_epoch: u32,
     mon_epoch: u32,
+    epochs_tx: watch::Sender<MapEpochs>,
 }
 
 const MIN_BACKOFF: Duration = Duration::from_millis(200);
@@ -608,6 +626,16 @@ impl Driver {
                 SubscribeItem {
                     what: "servicemap".into(),
                     start: 0,
+                    flags: 0,
+                },
+                SubscribeItem {
+                    what: "osdmap".into(),
+                    start: next(self.epochs_tx.borrow().osd),
+                    flags: 0,
+                },
+                SubscribeItem {
+                    what: "fsmap".into(),
+                    start: next(self.epochs_tx.borrow().fs),
                     flags: 0,
                 },
                 // From 0: a full dump on every session, so nothing missed while away.
@@ -988,6 +1016,31 @@ impl Driver {
                 }
                 Err(e) => tracing::warn!("undecodable MConfig: {e}"),
             },
+            types::OSD_MAP => match osd_map_newest_epoch(&m.front) {
+                Ok(Some(e)) => {
+                    self.epochs_tx.send_if_modified(|x| {
+                        let newer = e > x.osd;
+                        if newer {
+                            x.osd = e;
+                        }
+                        newer
+                    });
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("undecodable MOSDMap: {e}"),
+            },
+            types::FS_MAP => {
+                if let Some(b) = m.front.get(..4) {
+                    let e = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                    self.epochs_tx.send_if_modified(|x| {
+                        let newer = e > x.fs;
+                        if newer {
+                            x.fs = e;
+                        }
+                        newer
+                    });
+                }
+            }
             types::SERVICE_MAP => {
                 let _ = self.service_map_tx.send(Some(Arc::new(m.front.clone())));
             }
@@ -1097,5 +1150,46 @@ impl Ready {
         m.header.ack_seq = self.in_seq;
         let bytes = self.tx.message(&m);
         self.write(&bytes).await
+    }
+}
+
+/// The newest epoch an MOSDMap carries (`fsid, map<epoch, bl> incremental_maps, map<epoch,
+/// bl> maps, …`): the maps themselves are not decoded (the manager reads the OSDMap as the
+/// mons' JSON dump).
+fn osd_map_newest_epoch(front: &[u8]) -> Result<Option<u32>, crate::error::DecodeError> {
+    let mut r = crate::denc::Reader::new(front, "MOSDMap");
+    let _fsid = r.uuid()?;
+    let mut newest = None;
+    for _ in 0..2 {
+        let n = r.count(8)?;
+        for _ in 0..n {
+            let e = r.u32()?;
+            let _ = r.blob()?;
+            newest = newest.max(Some(e));
+        }
+    }
+    Ok(newest)
+}
+
+#[cfg(test)]
+mod osd_map_epoch_tests {
+    use super::osd_map_newest_epoch;
+
+    #[test]
+    fn newest_epoch_of_both_maps() {
+        let mut f = vec![0u8; 16];
+        // one incremental (epoch 7), one full map (epoch 9)
+        f.extend_from_slice(&1u32.to_le_bytes());
+        f.extend_from_slice(&7u32.to_le_bytes());
+        f.extend_from_slice(&3u32.to_le_bytes());
+        f.extend_from_slice(b"abc");
+        f.extend_from_slice(&1u32.to_le_bytes());
+        f.extend_from_slice(&9u32.to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        assert_eq!(osd_map_newest_epoch(&f).unwrap(), Some(9));
+        assert!(osd_map_newest_epoch(&f[..20]).is_err());
+        let mut empty = vec![0u8; 16];
+        empty.extend_from_slice(&[0; 8]);
+        assert_eq!(osd_map_newest_epoch(&empty).unwrap(), None);
     }
 }

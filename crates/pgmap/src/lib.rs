@@ -17,6 +17,6 @@ pub mod wire;
 
 pub use health::{HealthCheck, HealthConfig, Severity};
 pub use osdmap::OsdMapView;
-pub use pgmap::{Incremental, PgCount, PgMap, PgMapConfig};
+pub use pgmap::{Incremental, PgCount, PgMap, PgMapConfig, RecoveryStats};
 pub use time::UTime;
 pub use types::*;

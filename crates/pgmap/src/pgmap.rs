@@ -73,6 +73,15 @@ impl Incremental {
     }
 }
 
+/// [`PgMap::recovery_stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RecoveryStats {
+    pub misplaced_ratio: f64,
+    pub degraded_ratio: f64,
+    pub inactive_pgs_ratio: f64,
+    pub unknown_pgs_ratio: f64,
+}
+
 /// The manager's PGMap.
 pub struct PgMap {
     pub cfg: PgMapConfig,
@@ -728,6 +737,31 @@ impl PgMap {
             }
         }
         m
+    }
+
+    /// `PGMapDigest::get_recovery_stats()`: (misplaced, degraded, inactive PGs, unknown
+    /// PGs) ratios, each 0 when its denominator is 0.
+    pub fn recovery_stats(&self) -> RecoveryStats {
+        let s = &self.pg_sum.stats;
+        let ratio = |n: i64, d: i64| {
+            if n != 0 && d > 0 {
+                n as f64 / d as f64
+            } else {
+                0.0
+            }
+        };
+        let (mut inactive, mut unknown) = (0.0, 0.0);
+        if self.num_pg > 0 {
+            let n = self.num_pg as f64;
+            inactive = (self.num_pg - self.num_pg_active - self.num_pg_unknown) as f64 / n;
+            unknown = self.num_pg_unknown as f64 / n;
+        }
+        RecoveryStats {
+            misplaced_ratio: ratio(s.num_objects_misplaced, s.num_object_copies),
+            degraded_ratio: ratio(s.num_objects_degraded, s.num_object_copies),
+            inactive_pgs_ratio: inactive,
+            unknown_pgs_ratio: unknown,
+        }
     }
 
     /// `calc_purged_snaps()`: per pool, the intersection of the PGs' purged_snaps.

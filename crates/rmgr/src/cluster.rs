@@ -319,6 +319,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         core.clone(),
         session.commander(),
         tick,
+        session.map_epochs(),
     )));
     tasks.push(tokio::spawn(follow_kv(core.clone(), session.kv())));
     tasks.push(tokio::spawn(follow_mgr_map(
@@ -375,7 +376,12 @@ impl MonLink for SessionLink {
 /// epoch moved, and `health`/`mon_status` every digest period; the core fires `osd_map`,
 /// `fs_map`, `mon_map`, `health` notifications as map updates do. (A later step decodes
 /// the maps from the subscriptions instead of asking.)
-async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::time::Duration) {
+async fn follow_maps(
+    core: Core,
+    commander: rmgr_msgr::MonCommander,
+    tick: std::time::Duration,
+    mut epochs: watch::Receiver<rmgr_msgr::MapEpochs>,
+) {
     let ask = |prefix: &'static str| ask_json(&commander, prefix);
     let epoch = |v: &Option<serde_json::Value>| {
         v.as_ref()
@@ -386,7 +392,16 @@ async fn follow_maps(core: Core, commander: rmgr_msgr::MonCommander, tick: std::
     let mut every = tokio::time::interval(tick);
     let mut beats: u64 = 0;
     loop {
-        every.tick().await;
+        // Every tick (health, mon_status), and at once when the mons publish a new
+        // OSDMap or FSMap (the `osdmap`/`fsmap` subscriptions).
+        tokio::select! {
+            _ = every.tick() => {}
+            r = epochs.changed() => {
+                if r.is_err() {
+                    return;
+                }
+            }
+        }
         beats += 1;
         if !core.is_active() {
             continue;

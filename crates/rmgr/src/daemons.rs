@@ -83,6 +83,8 @@ pub struct Daemons {
     /// The osd_map snapshot version last applied to the PGMap.
     osd_map_version: Mutex<u64>,
     started: SystemTime,
+    /// `adjust_pgs` commands still on their way to the mons (no new batch until done).
+    adjusting: Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn entity_type_name(ty: u8) -> &'static str {
@@ -116,6 +118,7 @@ impl Daemons {
             osd_map_version: Mutex::new(0),
             service_map: Mutex::new(PendingServiceMap::default()),
             started: SystemTime::now(),
+            adjusting: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
     }
 
@@ -315,7 +318,7 @@ impl Daemons {
     pub fn tick(&self, gid: u64, mon: &MonSender) {
         let now = SystemTime::now();
         let osd_map = json_of(&self.core, "osd_map");
-        let (data, digest, mut checks, ready) = {
+        let (data, digest, mut checks, ready, pg_cmds) = {
             let Ok(mut pg) = self.pgmap.lock() else {
                 return;
             };
@@ -330,7 +333,16 @@ impl Daemons {
                 .filter_map(|n| pg.data(n, &osd_map).map(|v| (n.to_string(), v)))
                 .collect();
             let checks = pg.health_checks(&osd_map, &HealthConfig::default(), now);
-            (data, pg.digest(), checks, ready)
+            // DaemonServer::tick(): send_report() then adjust_pgs().
+            let pg_cmds = if ready {
+                let cfg =
+                    crate::adjust_pgs::AdjustConfig::from_options(|n| self.core.option_value(n));
+                let view = crate::adjust_pgs::PgView::from_pgmap(&pg, &osd_map);
+                crate::adjust_pgs::plan(&osd_map, &view, &cfg)
+            } else {
+                Vec::new()
+            };
+            (data, pg.digest(), checks, ready, pg_cmds)
         };
         self.core.set_pg_ready(ready);
         self.core.apply_mon_maps(data);
@@ -392,6 +404,42 @@ impl Daemons {
         if !mon.send(report.to_message()) {
             tracing::debug!("report not queued (no mon connection)");
         }
+        self.send_pg_commands(pg_cmds);
+    }
+
+    /// Sends `adjust_pgs`' commands to the mons in order, off the tick; a batch is
+    /// skipped while the previous one is still outstanding.
+    fn send_pg_commands(&self, cmds: Vec<crate::adjust_pgs::PgCommand>) {
+        use std::sync::atomic::Ordering;
+        if cmds.is_empty() {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.adjusting.swap(true, Ordering::AcqRel) {
+            tracing::debug!("adjust_pgs: previous commands still outstanding");
+            return;
+        }
+        let commander = self.commander.clone();
+        let busy = self.adjusting.clone();
+        rt.spawn(async move {
+            for c in cmds {
+                let cmd = c.to_json();
+                match tokio::time::timeout(
+                    Duration::from_secs(30),
+                    commander.command(vec![cmd.clone()], Vec::new()),
+                )
+                .await
+                {
+                    Ok(Ok(r)) if r.rc == 0 => tracing::debug!(%cmd, "adjust_pgs: done"),
+                    Ok(Ok(r)) => tracing::warn!(%cmd, rc = r.rc, "adjust_pgs: {}", r.outs),
+                    Ok(Err(e)) => tracing::warn!(%cmd, "adjust_pgs: {e}"),
+                    Err(_) => tracing::warn!(%cmd, "adjust_pgs: no answer from the mons"),
+                }
+            }
+            busy.store(false, Ordering::Release);
+        });
     }
 }
 

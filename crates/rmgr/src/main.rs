@@ -4,6 +4,7 @@
 //! matches the words, sends the JSON command over the admin socket, prints the output to
 //! stdout and the status to stderr, and exits with the command's errno.
 
+mod adjust_pgs;
 mod client;
 mod cluster;
 mod daemons;
