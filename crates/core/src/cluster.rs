@@ -195,8 +195,8 @@ impl ClusterState {
 
     /// Replaces one data name; returns its new version.
     pub fn set(&self, name: &str, value: Value) -> Result<u64, StateError> {
-        // On a cluster the mons' `health` replaces the one computed standalone.
-        if !STORED_NAMES.contains(&name) && name != "health" {
+        // On a cluster the mons' `health` and MgrMap replace the ones computed standalone.
+        if !STORED_NAMES.contains(&name) && name != "health" && name != "mgr_map" {
             return Err(StateError::UnknownName(name.to_string()));
         }
         let v = self

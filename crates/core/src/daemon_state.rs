@@ -673,6 +673,33 @@ impl DaemonStateIndex {
         })
     }
 
+    /// Every counter's latest value of one daemon, `{path: [t, v] | [t, s, c] | []}`: the
+    /// bulk form of [`latest_counter_json`](Self::latest_counter_json), for hosts that
+    /// cache a daemon's values (a Prometheus collect asks for every counter in turn).
+    pub fn latest_counters_json(&self, svc_type: &str, svc_id: &str) -> Value {
+        let g = self.read();
+        let Some(d) = g.all.get(&DaemonKey::new(svc_type, svc_id)) else {
+            return json!({});
+        };
+        let mut m = Map::new();
+        for (path, inst) in &d.instances {
+            let longrun = g.types.get(path).is_some_and(|t| t.is_longrunavg());
+            let v = if longrun {
+                inst.avg_data
+                    .back()
+                    .map(|p| json!([p.t, p.s, p.c]))
+                    .unwrap_or_else(|| json!([]))
+            } else {
+                inst.data
+                    .back()
+                    .map(|p| json!([p.t, p.v]))
+                    .unwrap_or_else(|| json!([]))
+            };
+            m.insert(path.clone(), v);
+        }
+        Value::Object(m)
+    }
+
     fn metadata_obj(d: &DaemonState) -> Value {
         let mut m = Map::new();
         m.insert("hostname".into(), json!(d.hostname));

@@ -545,6 +545,11 @@ async fn follow_mgr_map(
         let gid = status.borrow().global_id;
         let active = gid != 0 && map.active_gid == gid;
         core.set_always_on(map.always_on(rmgr_msgr::messages::mgr_map::CEPH_RELEASE_PACIFIC));
+        // get('mgr_map'): the mons' MgrMap (a stored name, so hosts cache it by version).
+        core.apply_mon_maps(BTreeMap::from([(
+            "mgr_map".to_string(),
+            mgr_map_json(&map),
+        )]));
         // What the active manager's modules published: a standby module's get_active_uri.
         core.set_mgr_map_services(map.services.clone());
         if active && !was_active {
@@ -582,6 +587,138 @@ async fn follow_mgr_map(
             Err(e) => tracing::error!("cannot apply the MgrMap's module set: {e}"),
         }
     }
+}
+
+/// `MgrMap::dump` as Pacific's `get('mgr_map')` returns it (the key order of the stock
+/// manager's answer, captured in crates/core/fixtures: streamed values last).
+fn mgr_map_json(m: &MgrMap) -> serde_json::Value {
+    use serde_json::json;
+    let addrvec =
+        |addrs: &[EntityAddr]| json!({"addrvec": addrs.iter().map(addr_json).collect::<Vec<_>>()});
+    let modules = |list: &[ModuleInfo]| -> Vec<serde_json::Value> {
+        list.iter().map(module_info_json).collect()
+    };
+    let release_name = |r: u32| match r {
+        14 => "nautilus".to_string(),
+        15 => "octopus".to_string(),
+        16 => "pacific".to_string(),
+        17 => "quincy".to_string(),
+        other => other.to_string(),
+    };
+    let always_on: serde_json::Map<String, serde_json::Value> = m
+        .always_on_modules
+        .iter()
+        .map(|(r, set)| (release_name(*r), json!(set)))
+        .collect();
+    let standbys: Vec<serde_json::Value> = m
+        .standbys
+        .values()
+        .map(|s| {
+            json!({
+                "gid": s.gid,
+                "name": s.name,
+                "mgr_features": s.mgr_features,
+                "available_modules": modules(&s.available_modules),
+            })
+        })
+        .collect();
+    let clients: Vec<serde_json::Value> = m
+        .clients
+        .iter()
+        .map(|(name, addrs)| json!({"name": name, "addrvec": addrs.iter().map(addr_json).collect::<Vec<_>>()}))
+        .collect();
+    json!({
+        "epoch": m.epoch,
+        "active_gid": m.active_gid,
+        "active_name": m.active_name,
+        "active_addrs": addrvec(&m.active_addrs),
+        "active_mgr_features": m.active_mgr_features,
+        "available": m.available,
+        "standbys": standbys,
+        "modules": m.modules,
+        "available_modules": modules(&m.available_modules),
+        "services": m.services,
+        "always_on_modules": always_on,
+        "last_failure_osd_epoch": m.last_failure_osd_epoch,
+        "active_clients": clients,
+        // `entity_addrvec_t::get_legacy_str`: the v1 (else first) address as ip:port/nonce.
+        "active_addr": m
+            .active_addrs
+            .iter()
+            .find(|a| a.ty == rmgr_msgr::addr::ADDR_TYPE_LEGACY)
+            .or(m.active_addrs.first())
+            .and_then(|a| a.addr.map(|ip| format!("{ip}/{}", a.nonce)))
+            .unwrap_or_else(|| "-".to_string()),
+        "active_change": rmgr_msgr::messages::service_map::utime_to_string(
+            rmgr_msgr::messages::osd_types::UTime::new(m.active_change.sec, m.active_change.nsec),
+        ),
+    })
+}
+
+fn addr_json(a: &EntityAddr) -> serde_json::Value {
+    let ty = match a.ty {
+        rmgr_msgr::addr::ADDR_TYPE_MSGR2 => "v2",
+        rmgr_msgr::addr::ADDR_TYPE_LEGACY => "v1",
+        rmgr_msgr::addr::ADDR_TYPE_ANY => "any",
+        _ => "none",
+    };
+    let addr = a
+        .addr
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "(unrecognized address family 0)".to_string());
+    serde_json::json!({"type": ty, "addr": addr, "nonce": a.nonce})
+}
+
+fn module_info_json(i: &ModuleInfo) -> serde_json::Value {
+    let opts: serde_json::Map<String, serde_json::Value> = i
+        .module_options
+        .iter()
+        .map(|(name, o)| {
+            let ty = [
+                "uint",
+                "int",
+                "str",
+                "float",
+                "bool",
+                "addr",
+                "addrvec",
+                "uuid",
+                "size",
+                "secs",
+                "millisecs",
+            ]
+            .get(usize::from(o.ty))
+            .copied()
+            .unwrap_or("str");
+            let level = ["basic", "advanced", "dev"]
+                .get(usize::from(o.level))
+                .copied()
+                .unwrap_or("advanced");
+            (
+                name.clone(),
+                serde_json::json!({
+                    "name": o.name,
+                    "type": ty,
+                    "level": level,
+                    "flags": o.flags,
+                    "default_value": o.default_value,
+                    "min": o.min,
+                    "max": o.max,
+                    "enum_allowed": o.enum_allowed,
+                    "desc": o.desc,
+                    "long_desc": o.long_desc,
+                    "tags": o.tags,
+                    "see_also": o.see_also,
+                }),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "name": i.name,
+        "can_run": i.can_run,
+        "error_string": i.error_string,
+        "module_options": opts,
+    })
 }
 
 /// What the beacon says about the core.

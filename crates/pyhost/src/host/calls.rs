@@ -170,6 +170,10 @@ pub(crate) async fn handle(
             s(&args, "svc_id"),
             s(&args, "path"),
         )),
+        "get_latest_counters" => CallResult::ok(
+            ctx.daemon_state()
+                .latest_counters_json(s(&args, "svc_type"), s(&args, "svc_id")),
+        ),
         "get_latest_counter" => CallResult::ok(ctx.daemon_state().latest_counter_json(
             s(&args, "svc_type"),
             s(&args, "svc_id"),

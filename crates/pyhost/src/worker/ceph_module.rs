@@ -650,12 +650,32 @@ impl BaseMgrModule {
         svc_id: &str,
         path: &str,
     ) -> PyResult<PyObject> {
-        call_py(
-            py,
-            self.st(),
-            "get_latest_counter",
-            json!({"svc_type": svc_type, "svc_id": svc_id, "path": path}),
-        )
+        let st = self.st();
+        let key = (svc_type.to_string(), svc_id.to_string());
+        let cached = st.counter_cache.lock().ok().and_then(|c| {
+            c.get(&key)
+                .filter(|(at, _)| at.elapsed() < crate::worker::state::COUNTER_CACHE_TTL)
+                .map(|(_, v)| v.get(path).cloned())
+        });
+        let value = match cached {
+            Some(v) => v,
+            None => {
+                let all = call(
+                    py,
+                    st,
+                    "get_latest_counters",
+                    json!({"svc_type": svc_type, "svc_id": svc_id}),
+                )?;
+                let v = all.get(path).cloned();
+                if let Ok(mut c) = st.counter_cache.lock() {
+                    c.insert(key, (std::time::Instant::now(), all));
+                }
+                v
+            }
+        };
+        let mut m = serde_json::Map::new();
+        m.insert(path.to_string(), value.unwrap_or_else(|| json!([])));
+        to_py(py, &serde_json::Value::Object(m))
     }
 
     fn _ceph_add_osd_perf_query(

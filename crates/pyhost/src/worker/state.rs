@@ -20,7 +20,16 @@ pub(crate) struct WorkerState {
     pub(crate) context: Mutex<Option<pyo3::PyObject>>,
     /// Declared types of this module's options (including the automatic ones).
     pub(crate) own_options: RwLock<HashMap<String, OptionType>>,
+    /// `get_latest_counter`: every latest value of a daemon, fetched in one call and kept
+    /// for [`COUNTER_CACHE_TTL`] (a Prometheus collect asks for each counter in turn).
+    pub(crate) counter_cache:
+        Mutex<HashMap<(String, String), (std::time::Instant, serde_json::Value)>>,
 }
+
+/// How long a daemon's fetched latest counter values serve `get_latest_counter` calls:
+/// daemons report every `mgr_stats_period` (5 s), so a value up to this old is what a
+/// report arriving this much later would have given.
+pub(crate) const COUNTER_CACHE_TTL: std::time::Duration = std::time::Duration::from_millis(100);
 
 thread_local! {
     /// Set while this thread runs a command handler (for `_ceph_is_authorized`).
@@ -37,6 +46,7 @@ impl WorkerState {
             get_cache: Mutex::new(HashMap::new()),
             context: Mutex::new(None),
             own_options: RwLock::new(HashMap::new()),
+            counter_cache: Mutex::new(HashMap::new()),
         })
     }
 
