@@ -274,6 +274,7 @@ impl MonSession {
             mgr_epoch: 0,
             mon_epoch: 0,
             epochs_tx,
+            optimistic: false,
         };
         let task = tokio::spawn(driver.run());
         MonSession {
@@ -418,6 +419,8 @@ struct Driver {
     mgr_epoch: u32,
     mon_epoch: u32,
     epochs_tx: watch::Sender<MapEpochs>,
+    /// Set while sending the second beacon of a start with no active manager (see `serve`).
+    optimistic: bool,
 }
 
 const MIN_BACKOFF: Duration = Duration::from_millis(200);
@@ -672,6 +675,7 @@ impl Driver {
         // Whatever arrived with SERVER_IDENT.
         if self.drain_frames(conn).await? || !beaconed {
             beaconed |= self.send_beacon(conn).await?;
+            self.second_beacon(conn, beaconed).await?;
         }
         loop {
             tokio::select! {
@@ -681,7 +685,11 @@ impl Driver {
                         _ => {
                             last_rx = Instant::now();
                             if self.drain_frames(conn).await? || !beaconed {
+                                let first = !beaconed;
                                 beaconed |= self.send_beacon(conn).await?;
+                                if first {
+                                    self.second_beacon(conn, beaconed).await?;
+                                }
                             }
                             // The MonMap (our fsid) may just have arrived.
                             self.flush_commands(conn).await?;
@@ -1053,9 +1061,10 @@ impl Driver {
         let fsid = self.mon_tx.borrow().as_ref()?.fsid;
         let content = self.beacon.borrow().clone();
         let map = self.mgr_tx.borrow().clone();
-        let active = map
-            .as_ref()
-            .is_some_and(|m| m.active_gid == self.global_id && self.global_id != 0);
+        let active = self.optimistic
+            || map
+                .as_ref()
+                .is_some_and(|m| m.active_gid == self.global_id && self.global_id != 0);
         let available = content.available && active;
         let available_in_map = active && map.as_ref().is_some_and(|m| m.available);
         Some(MMgrBeacon {
@@ -1083,6 +1092,31 @@ impl Driver {
             mgr_features: PACIFIC_FEATURES_ALL,
             clients: content.clients,
         })
+    }
+
+    /// With no active manager in the MgrMap, the mon makes the first beacon's sender active
+    /// in its pending map; a second beacon saying `available` that reaches the mon before
+    /// that proposal commits goes into the same commit (MgrMonitor::prepare_beacon sees us
+    /// as the pending active), so we are active and available one paxos round earlier
+    /// (≈ 60 ms after start instead of ≈ 1.06 s). Our modules start as soon as the commit
+    /// reaches us, and commands wait for them. If the mon chose someone else, the flag is
+    /// ignored (a standby's `available` means nothing to it).
+    async fn second_beacon(&mut self, conn: &mut Ready, sent_first: bool) -> Result<(), String> {
+        // An unknown MgrMap counts as "no active": if there is one, the mon ignores us.
+        let no_active = !self
+            .mgr_tx
+            .borrow()
+            .as_ref()
+            .is_some_and(|m| m.active_gid != 0);
+        if !sent_first || !no_active || !self.beacon.borrow().available {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        self.optimistic = true;
+        let r = self.send_beacon(conn).await;
+        self.optimistic = false;
+        tracing::info!(sent = ?r, "no active manager: second beacon, available");
+        r.map(|_| ())
     }
 
     /// Sends a beacon if we can build one yet (we need the MonMap's fsid); true if sent.
