@@ -1103,11 +1103,11 @@ impl Driver {
     /// ignored (a standby's `available` means nothing to it).
     async fn second_beacon(&mut self, conn: &mut Ready, sent_first: bool) -> Result<(), String> {
         // An unknown MgrMap counts as "no active": if there is one, the mon ignores us.
-        let no_active = !self
+        let no_active = self
             .mgr_tx
             .borrow()
             .as_ref()
-            .is_some_and(|m| m.active_gid != 0);
+            .is_none_or(|m| m.active_gid == 0);
         if !sent_first || !no_active || !self.beacon.borrow().available {
             return Ok(());
         }
