@@ -238,7 +238,9 @@ impl Shared {
                 return Err(reply.outs);
             }
             self.config.set_mon_one(name, value);
-            self.after_config_change(name);
+            // Pacific: no config_notify here; the mons' MConfig carrying the change fires it
+            // (Core::apply_mon_config), once for the whole message.
+            self.after_config_change(name, false);
             return Ok(());
         }
         match value {
@@ -252,11 +254,13 @@ impl Shared {
                 self.config.rm(who, name).map_err(|e| e.to_string())?;
             }
         }
-        self.after_config_change(name);
+        self.after_config_change(name, true);
         Ok(())
     }
 
-    pub(crate) fn after_config_change(&self, name: &str) {
+    /// A config value changed: the logger and every module's replica follow; with
+    /// `notify`, every running module gets `config_notify` too.
+    pub(crate) fn after_config_change(&self, name: &str, notify: bool) {
         if name == "debug_mgr" {
             if let (Some(lc), Some(v)) = (&self.log_control, self.daemon_option("debug_mgr")) {
                 lc.set_debug_mgr(&v);
@@ -273,8 +277,11 @@ impl Shared {
         };
         for m in self.running_modules() {
             m.on_change(&change);
-            m.config_notify();
+            if notify {
+                m.config_notify();
+            }
         }
+        tracing::debug!(option = name, notify, "config changed");
         // Standby instances keep their replicas current but get no config_notify.
         for m in self.standby_modules() {
             m.on_change(&change);
@@ -1226,14 +1233,20 @@ impl Core {
     /// The mons' configuration for this daemon (MConfig, already resolved for
     /// `mgr.<id>`): it takes precedence over the local store, and every name whose value
     /// changed reaches the modules (replicas, `config_notify`) and the logger.
+    ///
+    /// Like Pacific's MonClient config callback, every MConfig ends with one
+    /// `config_notify` to every running module, changed or not (the echo of a module's own
+    /// `set_module_option` included).
     pub fn apply_mon_config(&self, cfg: &BTreeMap<String, String>) {
         let changed = self.shared.config.replace_mon(cfg);
-        if changed.is_empty() {
-            return;
+        if !changed.is_empty() {
+            tracing::info!(changed = changed.len(), "configuration from the mons");
         }
-        tracing::info!(changed = changed.len(), "configuration from the mons");
         for name in &changed {
-            self.shared.after_config_change(name);
+            self.shared.after_config_change(name, false);
+        }
+        for m in self.shared.running_modules() {
+            m.config_notify();
         }
     }
 }

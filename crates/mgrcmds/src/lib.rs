@@ -8,9 +8,12 @@
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
+mod crush;
+mod crush_ln;
 mod osd;
 mod osd_df;
 mod pg;
+mod reweight;
 mod svc;
 mod table;
 pub mod util;
@@ -24,6 +27,11 @@ pub mod util;
 /// {name: value}, "defaults": {name: value}}`; absent = the daemon never reported).
 pub trait Source {
     fn get(&self, name: &str) -> Option<Arc<Value>>;
+    /// A binary input: `pgmap` = the PGMap's full encoding (`PGMap::encode`, as
+    /// `rmgr_pgmap::PgMap::encode_full` writes it), for `pg getmap`.
+    fn binary(&self, _name: &str) -> Option<Vec<u8>> {
+        None
+    }
     /// A config option of the manager (e.g. `mon_pg_stuck_threshold`); `None` = default.
     fn option(&self, _name: &str) -> Option<String> {
         None
@@ -202,11 +210,15 @@ impl<'a> Ctx<'a> {
             Some(_) => Err(()),
         }
     }
-    #[allow(dead_code)]
+    /// A CephFloat argument, as the stock manager reads it: json_spirit's (Boost.Spirit
+    /// classic) real parser scales the fraction digits by `pow(10, -n)`, so `0.3` becomes
+    /// 0.30000000000000004. The number is re-read that way from its shortest decimal form.
     pub fn float_arg(&self, k: &str) -> Option<f64> {
-        self.cmd
+        let v = self
+            .cmd
             .get(k)
-            .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))
+            .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))?;
+        Some(util::spirit_real(&format!("{:?}", v)).unwrap_or(v))
     }
     pub fn bool_arg(&self, k: &str) -> bool {
         match self.cmd.get(k) {

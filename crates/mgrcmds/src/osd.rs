@@ -4,10 +4,7 @@ use crate::pg::{
     parse_pgid, pgid_str, state_bits, OsdMap, PgMap, ST_ACTIVE, ST_CLEAN, ST_DEGRADED,
 };
 use crate::util::{arr, byte_u, f, i, s, si_u, u, TextTable};
-use crate::{
-    bad_field, with_pg_ready, Ctx, Effect, Fmt, Outcome, EAGAIN, EBUSY, EDOM, EINVAL, ENOENT,
-    EOPNOTSUPP,
-};
+use crate::{bad_field, with_pg_ready, Ctx, Effect, Fmt, Outcome, EAGAIN, EBUSY, EINVAL, ENOENT};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,7 +23,7 @@ pub(crate) fn handle(prefix: &str, ctx: &Ctx) -> Option<Outcome> {
         "osd reweight-by-utilization"
         | "osd test-reweight-by-utilization"
         | "osd reweight-by-pg"
-        | "osd test-reweight-by-pg" => reweight(prefix, ctx),
+        | "osd test-reweight-by-pg" => crate::reweight::reweight(prefix, ctx),
         "osd safe-to-destroy" => safe_to_destroy_cmd(ctx),
         "osd ok-to-stop" => ok_to_stop(ctx),
         "osd destroy" | "osd purge" => destroy(prefix, ctx),
@@ -374,77 +371,6 @@ fn osd_scrub(prefix: &str, ctx: &Ctx) -> Outcome {
     let list: Vec<String> = osds.iter().map(|x| x.to_string()).collect();
     o.outs = format!("instructed osd(s) {} to {}", list.join(","), op);
     o
-}
-
-fn reweight(prefix: &str, ctx: &Ctx) -> Outcome {
-    let by_pg = prefix.ends_with("by-pg");
-    let fail = |rc: i32, m: String| Outcome::err(rc, format!("{}\nFAILED reweight-by-pg", m));
-    let oload = match ctx.int_arg("oload") {
-        Ok(v) => v.unwrap_or(120),
-        Err(()) => return bad_field("oload"),
-    };
-    let om = OsdMap::new(ctx);
-    let pm = PgMap::new(ctx);
-    let mut pools: BTreeSet<i64> = BTreeSet::new();
-    if by_pg {
-        for n in ctx.strs_arg("pools") {
-            match om.pool_by_name(&n) {
-                Some(p) => {
-                    pools.insert(i(p, "pool"));
-                }
-                None => return Outcome::err(ENOENT, format!("pool '{}' does not exist", n)),
-            }
-        }
-    }
-    if oload <= 100 {
-        return fail(EINVAL, "You must give a percentage higher than 100. The reweighting threshold will be calculated as <average-utilization> times <input-percentage>. For example, an argument of 200 would reweight OSDs which are twice as utilized as the average OSD.".into());
-    }
-    if by_pg {
-        let mut by_osd: BTreeMap<i64, u64> = BTreeMap::new();
-        let mut copies = 0u64;
-        for p in pm.pgs() {
-            let Some((pool, _)) = parse_pgid(s(p, "pgid")) else {
-                continue;
-            };
-            if !pools.is_empty() && !pools.contains(&pool) {
-                continue;
-            }
-            for o in arr(p, "up") {
-                *by_osd.entry(o.as_i64().unwrap_or(-1)).or_default() += 1;
-                copies += 1;
-            }
-        }
-        let n = by_osd.len() as u64;
-        let min = ctx.opt_i64("mon_reweight_min_pgs_per_osd", 10) as u64;
-        if n == 0 || copies / n < min {
-            return fail(
-                EDOM,
-                format!(
-                    "Refusing to reweight: we only have {} PGs across {} osds!",
-                    copies, n
-                ),
-            );
-        }
-    } else {
-        let osum = pm.osd_sum();
-        let sfs = osum.get("statfs").unwrap_or(&Value::Null);
-        let used = u(sfs, "total").saturating_sub(u(sfs, "available"));
-        let n = pm.osd_stats().len() as u64;
-        let min = ctx.opt_i64("mon_reweight_min_bytes_per_osd", 100 << 20) as u64;
-        if used < min * n {
-            return fail(
-                EDOM,
-                format!(
-                    "Refusing to reweight: we only have {} kb used across all osds!",
-                    u(osum, "kb_used")
-                ),
-            );
-        }
-    }
-    Outcome::err(
-        EOPNOTSUPP,
-        "reweight computation is not implemented in rmgr yet",
-    )
 }
 
 /// OSDMap::parse_osd_id_list.

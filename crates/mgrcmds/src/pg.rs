@@ -227,10 +227,17 @@ impl OsdMap {
 pub(crate) fn handle(prefix: &str, ctx: &Ctx) -> Option<Outcome> {
     Some(match prefix {
         "pg stat" => pg_stat(ctx),
-        "pg getmap" => Outcome::err(
-            EOPNOTSUPP,
-            "pg getmap: the binary PGMap encoding is not available from rmgr; use 'pg dump -f json'",
-        ),
+        "pg getmap" => match ctx.src.binary("pgmap") {
+            // ENCODE_START header (u8 v, u8 compat, u32 len), then the u64 version
+            Some(b) if b.len() >= 14 => {
+                let version = u64::from_le_bytes(b[6..14].try_into().unwrap_or_default());
+                Outcome::new(0, b, format!("got pgmap version {}", version))
+            }
+            _ => Outcome::err(
+                EOPNOTSUPP,
+                "pg getmap: the binary PGMap encoding is not available from rmgr; use 'pg dump -f json'",
+            ),
+        },
         "pg dump" => pg_dump(ctx, false),
         "pg dump_json" => pg_dump(ctx, true),
         "pg dump_pools_json" => {

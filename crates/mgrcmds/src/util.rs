@@ -28,6 +28,59 @@ pub fn fmt_g17(f: f64) -> String {
     strip_zeros(&format!("{:.*}", prec, f))
 }
 
+/// Boost.Spirit classic's `real_p` (json_spirit's reader): integer part, plus the fraction
+/// digits as an integer times `pow(10, -digits)`, times `pow(10, exponent)`.
+pub fn spirit_real(t: &str) -> Option<f64> {
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (mant, exp) = match t.find(['e', 'E']) {
+        Some(p) => (&t[..p], t[p + 1..].parse::<i32>().ok()?),
+        None => (t, 0),
+    };
+    let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+    if !ip.bytes().all(|b| b.is_ascii_digit()) || !fp.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut n = 0f64;
+    for b in ip.bytes() {
+        n = n * 10.0 + (b - b'0') as f64;
+    }
+    if !fp.is_empty() {
+        let mut fr = 0f64;
+        for b in fp.bytes() {
+            fr = fr * 10.0 + (b - b'0') as f64;
+        }
+        n += fr * 10f64.powf(-(fp.len() as f64));
+    }
+    if exp != 0 {
+        n *= 10f64.powf(exp as f64);
+    }
+    Some(if neg { -n } else { n })
+}
+
+/// C's `%.{prec}g` (what an ostream prints for a double at its default precision, 6).
+pub fn fmt_g(f: f64, prec: usize) -> String {
+    if !f.is_finite() {
+        return fmt_g17(f);
+    }
+    if f == 0.0 {
+        return "0".into();
+    }
+    let p = prec.max(1);
+    let e = format!("{:.*e}", p - 1, f);
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if exp < -4 || exp >= p as i32 {
+        let m = strip_zeros(mant);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{}e{}{:02}", m, sign, exp.abs());
+    }
+    let digits = (p as i32 - 1 - exp).max(0) as usize;
+    strip_zeros(&format!("{:.*}", digits, f))
+}
+
 fn strip_zeros(s: &str) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()

@@ -337,3 +337,158 @@ impl PgMap {
         }
     }
 }
+
+fn wev(e: &EVersion) -> w::EVersion {
+    w::EVersion {
+        epoch: e.epoch,
+        version: e.version,
+    }
+}
+fn wshard(s: &PgShard) -> w::PgShard {
+    w::PgShard {
+        osd: s.osd,
+        shard: s.shard,
+    }
+}
+
+/// The model's `pg_stat_t` back to the wire struct (inverse of [`pg_from_wire`]).
+pub fn pg_to_wire(p: &PgStat) -> w::PgStat {
+    w::PgStat {
+        version: wev(&p.version),
+        reported_seq: p.reported_seq,
+        reported_epoch: p.reported_epoch,
+        state: p.state,
+        last_fresh: wut(&p.last_fresh),
+        last_change: wut(&p.last_change),
+        last_active: wut(&p.last_active),
+        last_peered: wut(&p.last_peered),
+        last_clean: wut(&p.last_clean),
+        last_unstale: wut(&p.last_unstale),
+        last_undegraded: wut(&p.last_undegraded),
+        last_fullsized: wut(&p.last_fullsized),
+        log_start: wev(&p.log_start),
+        ondisk_log_start: wev(&p.ondisk_log_start),
+        created: p.created,
+        last_epoch_clean: p.last_epoch_clean,
+        parent: w::PgId::new(p.parent.pool, p.parent.ps),
+        parent_split_bits: p.parent_split_bits,
+        last_scrub: wev(&p.last_scrub),
+        last_deep_scrub: wev(&p.last_deep_scrub),
+        last_scrub_stamp: wut(&p.last_scrub_stamp),
+        last_deep_scrub_stamp: wut(&p.last_deep_scrub_stamp),
+        last_clean_scrub_stamp: wut(&p.last_clean_scrub_stamp),
+        stats: w::ObjectStatCollection {
+            sum: sum_to_wire(&p.stats),
+        },
+        log_size: p.log_size,
+        ondisk_log_size: p.ondisk_log_size,
+        up: p.up.clone(),
+        acting: p.acting.clone(),
+        avail_no_missing: p.avail_no_missing.iter().map(wshard).collect(),
+        object_location_counts: p
+            .object_location_counts
+            .iter()
+            .map(|(set, n)| (set.iter().map(wshard).collect(), *n))
+            .collect(),
+        mapping_epoch: p.mapping_epoch,
+        blocked_by: p.blocked_by.clone(),
+        purged_snaps: p.purged_snaps.iter().map(|(s, l)| (*s, *l)).collect(),
+        last_became_active: wut(&p.last_became_active),
+        last_became_peered: wut(&p.last_became_peered),
+        up_primary: p.up_primary,
+        acting_primary: p.acting_primary,
+        snaptrimq_len: p.snaptrimq_len,
+        stats_invalid: p.stats_invalid,
+        dirty_stats_invalid: p.dirty_stats_invalid,
+        omap_stats_invalid: p.omap_stats_invalid,
+        hitset_stats_invalid: p.hitset_stats_invalid,
+        hitset_bytes_stats_invalid: p.hitset_bytes_stats_invalid,
+        pin_stats_invalid: p.pin_stats_invalid,
+        manifest_stats_invalid: p.manifest_stats_invalid,
+    }
+}
+
+/// What a full PGMap encoding holds (see [`decode_full`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FullPgMap {
+    pub version: u64,
+    pub pg_stat: Vec<(w::PgId, w::PgStat)>,
+    pub osd_stat: Vec<(i32, w::OsdStat)>,
+    pub last_osdmap_epoch: u32,
+    pub last_pg_scan: u32,
+    pub stamp: w::UTime,
+    pub pool_statfs: Vec<((i64, i32), w::StoreStatfs)>,
+    /// Bytes of the block left after pool_statfs (0 unless a newer encoder appended).
+    pub unread: usize,
+}
+
+/// Decodes `PGMap::encode` (Pacific: ENCODE_START(8, 8)), e.g. the output of `pg getmap`.
+pub fn decode_full(b: &[u8]) -> Result<FullPgMap, rmgr_msgr::DecodeError> {
+    let mut r = rmgr_msgr::denc::Reader::new(b, "PGMap");
+    r.block(8, |r, _v| {
+        let version = r.u64()?;
+        let n = r.u32()?;
+        let mut pg_stat = Vec::new();
+        for _ in 0..n {
+            let k = w::PgId::decode(r)?;
+            pg_stat.push((k, w::PgStat::decode(r)?));
+        }
+        let n = r.u32()?;
+        let mut osd_stat = Vec::new();
+        for _ in 0..n {
+            let k = r.i32()?;
+            osd_stat.push((k, w::OsdStat::decode(r)?));
+        }
+        let last_osdmap_epoch = r.u32()?;
+        let last_pg_scan = r.u32()?;
+        let stamp = w::UTime::decode(r)?;
+        let n = r.u32()?;
+        let mut pool_statfs = Vec::new();
+        for _ in 0..n {
+            let k = (r.i64()?, r.i32()?);
+            pool_statfs.push((k, w::StoreStatfs::decode(r)?));
+        }
+        Ok(FullPgMap {
+            version,
+            pg_stat,
+            osd_stat,
+            last_osdmap_epoch,
+            last_pg_scan,
+            stamp,
+            pool_statfs,
+            unread: r.remaining(),
+        })
+    })
+}
+
+impl PgMap {
+    /// `PGMap::encode(bl, features)` (Pacific 16.2.15: ENCODE_START(8, 8) version, pg_stat,
+    /// osd_stat, last_osdmap_epoch, last_pg_scan, stamp, pool_statfs): the outb of `pg getmap`.
+    /// The maps are written in their iteration order (pg_stat and osd_stat are
+    /// libstdc++-ordered unordered maps, as in the stock manager).
+    pub fn encode_full(&self) -> Vec<u8> {
+        let mut wr = rmgr_msgr::denc::Writer::new();
+        wr.block(8, 8, |wr| {
+            wr.u64(self.version);
+            wr.u32(self.pg_stat.len() as u32);
+            for (k, v) in self.pg_stat.iter() {
+                w::PgId::new(k.pool, k.ps).encode(wr);
+                pg_to_wire(v).encode(wr);
+            }
+            wr.u32(self.osd_stat.len() as u32);
+            for (k, v) in self.osd_stat.iter() {
+                wr.i32(*k);
+                // all features (DaemonServer calls pgmap.encode(odata)): objectstore_perf_stat_t v2
+                osd_to_wire(v).encode_features(wr, true);
+            }
+            wr.u32(self.last_osdmap_epoch).u32(self.last_pg_scan);
+            wut(&self.stamp).encode(wr);
+            wr.u32(self.pool_statfs.len() as u32);
+            for ((pool, osd), st) in &self.pool_statfs {
+                wr.i64(*pool).i32(*osd);
+                statfs_to_wire(st).encode(wr);
+            }
+        });
+        wr.buf
+    }
+}

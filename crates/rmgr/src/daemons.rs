@@ -667,6 +667,13 @@ impl Daemons {
 }
 
 impl rmgr_core::EffectLink for Daemons {
+    fn binary(&self, name: &str) -> Option<Vec<u8>> {
+        match name {
+            "pgmap" => self.pgmap.lock().ok().map(|pg| pg.encode_full()),
+            _ => None,
+        }
+    }
+
     fn apply(&self, effect: &rmgr_mgrcmds::Effect) -> Result<(), String> {
         use rmgr_mgrcmds::Effect;
         let osd_map = json_of(&self.core, "osd_map");

@@ -39,7 +39,7 @@ pub(super) fn set(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandRepl
         .set(who, name, &stored)
         .map_err(|e| CommandReply::err(errno::EIO, e.to_string()))?;
     tracing::info!(who, name, "config set");
-    s.after_config_change(name);
+    s.after_config_change(name, true);
     Ok(CommandReply::ok_status(""))
 }
 
@@ -51,7 +51,7 @@ pub(super) fn rm(core: &Core, cmd: &CmdMap) -> Result<CommandReply, CommandReply
     s.config
         .rm(who, name)
         .map_err(|e| CommandReply::err(errno::EIO, e.to_string()))?;
-    s.after_config_change(name);
+    s.after_config_change(name, true);
     Ok(CommandReply::ok_status(""))
 }
 

@@ -17,6 +17,11 @@ use std::sync::Arc;
 /// that is not connected.
 pub trait EffectLink: Send + Sync + 'static {
     fn apply(&self, effect: &Effect) -> Result<(), String>;
+    /// Binary inputs of the native commands (`pgmap`: the PGMap's full encoding, for
+    /// `pg getmap`); `None` when this backend has none.
+    fn binary(&self, _name: &str) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 struct CoreSource<'a>(&'a Core);
@@ -31,6 +36,10 @@ impl Source for CoreSource<'_> {
 
     fn option(&self, name: &str) -> Option<String> {
         self.0.shared().daemon_option(name)
+    }
+
+    fn binary(&self, name: &str) -> Option<Vec<u8>> {
+        self.0.shared().effect_link()?.binary(name)
     }
 }
 
@@ -82,9 +91,13 @@ pub(crate) async fn run(core: &Core, prefix: &str, cmd: &CmdMap) -> CommandReply
         match effect {
             Effect::MonCommand(c) => {
                 let r = core.mon_command_json(&c.to_string()).await;
-                // `osd destroy|purge`: the mons' answer is the answer.
+                // `osd destroy|purge`: the mons' answer is the answer; `osd reweight-by-*`
+                // prints the mons' output after its own table (DaemonServer does).
                 reply.rc = r.rc;
-                if !r.outs.is_empty() {
+                if c.get("prefix").and_then(Value::as_str) == Some("osd reweightn") {
+                    reply.outb.extend_from_slice(&r.outb);
+                    reply.outs = r.outs;
+                } else if !r.outs.is_empty() {
                     reply.outs = r.outs;
                 }
                 if r.rc != 0 {

@@ -654,6 +654,19 @@ const NS_PER_MS: u64 = 1_000_000;
 
 impl ObjectstorePerfStat {
     pub fn encode(&self, w: &mut Writer) {
+        self.encode_features(w, false);
+    }
+
+    /// `encode(bl, features)`: v2 (le64 nanoseconds) when the peer has `OS_PERF_STAT_NS`
+    /// (e.g. `PGMap::encode` with all features, as `pg getmap` writes it), else v1.
+    pub fn encode_features(&self, w: &mut Writer, os_perf_stat_ns: bool) {
+        if os_perf_stat_ns {
+            w.block(2, 2, |w| {
+                w.u64(self.os_commit_latency_ns)
+                    .u64(self.os_apply_latency_ns);
+            });
+            return;
+        }
         w.block(1, 1, |w| {
             w.u32((self.os_commit_latency_ns / NS_PER_MS) as u32)
                 .u32((self.os_apply_latency_ns / NS_PER_MS) as u32);
@@ -815,6 +828,11 @@ pub struct OsdStat {
 
 impl OsdStat {
     pub fn encode(&self, w: &mut Writer) {
+        self.encode_features(w, false);
+    }
+
+    /// `encode(bl, features)`; `os_perf_stat_ns`: the peer has `OS_PERF_STAT_NS`.
+    pub fn encode_features(&self, w: &mut Writer, os_perf_stat_ns: bool) {
         w.block(OSD_STAT_VERSION, 2, |w| {
             w.i64(self.statfs.kb())
                 .i64(self.statfs.kb_used_raw())
@@ -823,7 +841,7 @@ impl OsdStat {
             encode_i32s(w, &self.hb_peers);
             w.u32(0); // the removed hb_out
             self.op_queue_age_hist.encode(w);
-            self.os_perf_stat.encode(w);
+            self.os_perf_stat.encode_features(w, os_perf_stat_ns);
             w.u32(self.up_from).u64(self.seq).u32(self.num_pgs);
             w.i64(self.statfs.kb_used_data())
                 .i64(self.statfs.kb_used_omap())
