@@ -447,10 +447,16 @@ async fn serve_conn_inner(
                         continue; // a duplicate
                     }
                     in_seq = m.header.seq;
-                    if let Some(reply) =
+                    if let Some(mut reply) =
                         dispatch(m, &peer, addr, conn, shared, &inflight, &tx, &close)?
                     {
-                        let _ = tx.try_send(reply);
+                        // Immediate replies go out here, in order (never through the
+                        // bounded queue, which a pipelining client could overflow).
+                        out_seq += 1;
+                        reply.header.seq = out_seq;
+                        reply.header.ack_seq = in_seq;
+                        let bytes = ftx.message(&reply);
+                        wr.write_all(&bytes).await.map_err(|e| e.to_string())?;
                     }
                 }
                 Tag::Keepalive2 => {
@@ -564,7 +570,16 @@ fn dispatch(
         return Ok(Some(reply_message(kind, tid, busy)));
     };
     let req = command_request(kind, c, peer, addr);
-    let fut = (shared.handler)(req);
+    let mut fut = (shared.handler)(req);
+    // Most commands (the manager's own, module commands answered from memory) are ready
+    // at once: answer them on this connection's task, without a task switch per command.
+    // A command that must wait (a Python module, the mons) goes on in its own task, whose
+    // first poll registers the real waker.
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    if let std::task::Poll::Ready(reply) = fut.as_mut().poll(&mut cx) {
+        drop(permit);
+        return Ok(Some(reply_message(kind, tid, reply)));
+    }
     let tx = tx.clone();
     tokio::spawn(async move {
         let _permit = permit;

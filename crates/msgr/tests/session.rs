@@ -273,7 +273,15 @@ async fn beacons_follow_the_mgrmap_and_the_gid_survives_a_reconnect() {
     let what: Vec<&str> = sub.what.iter().map(|i| i.what.as_str()).collect();
     assert_eq!(
         what,
-        ["config", "fsmap", "kv:mgr/", "mgrmap", "monmap", "osdmap", "servicemap"]
+        [
+            "config",
+            "fsmap",
+            "kv:mgr/",
+            "mgrmap",
+            "monmap",
+            "osdmap",
+            "servicemap"
+        ]
     );
 
     mon.send_msg(types::MON_MAP, mon_map_at(listener.local_addr().unwrap()))
@@ -288,7 +296,10 @@ async fn beacons_follow_the_mgrmap_and_the_gid_survives_a_reconnect() {
     // No active manager in the map: a second beacon follows at once, saying available
     // (the mon, which just made us its pending active, puts both in one proposal).
     let b = mon.beacon().await;
-    assert!(b.available, "the second beacon of a start with no active says available");
+    assert!(
+        b.available,
+        "the second beacon of a start with no active says available"
+    );
     assert_eq!(b.server_addrs, vec![server]);
     assert_eq!(b.command_descs.len(), 1);
 

@@ -299,6 +299,18 @@ pub(crate) async fn handle(
             ctx.log_line(s(&args, "line"));
             CallResult::ok(Value::Null)
         }
+        // A worker's queued module log lines, in order (worker `Conn::log`).
+        "logs" => {
+            for line in args
+                .get("lines")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                ctx.log_line(line.as_str().unwrap_or(""));
+            }
+            CallResult::ok(Value::Null)
+        }
         "set_uri" => {
             ctx.set_uri(Some(s(&args, "uri")));
             CallResult::ok(Value::Null)

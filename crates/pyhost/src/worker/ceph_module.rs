@@ -507,7 +507,7 @@ impl BaseMgrModule {
     }
 
     fn _ceph_log(&self, record: &str) {
-        event(self.st(), "log", json!({ "line": record }));
+        self.st().conn.log(record.to_string());
     }
 
     // ---- identity and misc ------------------------------------------------------------
@@ -835,7 +835,7 @@ impl BaseMgrStandbyModule {
     }
 
     fn _ceph_log(&self, record: &str) {
-        event(&self.st, "log", json!({ "line": record }));
+        self.st.conn.log(record.to_string());
     }
 }
 

@@ -80,6 +80,12 @@ pub(crate) fn serve_on(sock: UnixStream) -> i32 {
     };
     let (module, mgr_id, module_path, mode, replica) = init;
     let st = WorkerState::new(Conn::new(sock), module.clone(), mgr_id, replica);
+    {
+        let st = st.clone();
+        let _ = std::thread::Builder::new()
+            .name("logflush".into())
+            .spawn(move || st.conn.log_flusher());
+    }
 
     let loaded = Python::with_gil(|py| load(py, &st, &module_path, mode));
     let (report, classes) = match loaded {
@@ -92,7 +98,9 @@ pub(crate) fn serve_on(sock: UnixStream) -> i32 {
         return 0;
     }
     let Some(classes) = classes else { return 0 };
-    run(st, reader, decoder, classes, mode)
+    let rc = run(st.clone(), reader, decoder, classes, mode);
+    let _ = st.conn.flush_logs();
+    rc
 }
 
 fn read_frame(r: &mut UnixStream, d: &mut Decoder) -> Option<Frame> {
