@@ -709,6 +709,17 @@ impl Driver {
                     }
                 }
                 _ = tick.tick() => {
+                    // The AUTH ticket (auth_mon_ticket_ttl, 12 h by default) is what renews
+                    // the service tickets and the rotating secrets: past three quarters of
+                    // its validity, log in again (the session reclaims its global id and
+                    // resends what is pending), as MonClient renews it before it expires.
+                    if self.cephx_session
+                        && self.old_auth.as_ref().is_some_and(|t| {
+                            SystemTime::now() >= crate::authorizer::renew_at(t)
+                        })
+                    {
+                        return Err("the AUTH ticket is due for renewal: logging in again".into());
+                    }
                     // Commands whose caller gave up are not resent.
                     self.pending.retain(|_, p| !p.reply.is_closed());
                     self.send_beacon(conn).await?;
