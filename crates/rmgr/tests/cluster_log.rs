@@ -6,85 +6,16 @@
 
 mod common;
 
+use common::lab::{wait_for, Lab};
+
 use common::Daemon;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// `shared/ceph-lab` beside the checkout (CI lays a copy there), else the workplace's.
-fn lab_scripts() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ceph-lab");
-    if beside.join("up.sh").exists() {
-        beside
-    } else {
-        PathBuf::from("/work/shared/ceph-lab")
-    }
-}
-
-/// A lab started by `up.sh` in its own directory; `down.sh` runs when it is dropped.
-struct Lab {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
 
 impl Lab {
     fn start() -> Lab {
-        let up = lab_scripts().join("up.sh");
-        assert!(
-            up.exists(),
-            "cannot run the cluster test: {} is missing",
-            up.display()
-        );
-        let tmp = tempfile::Builder::new()
-            .prefix("h11-cluster-log-")
-            .tempdir_in("/tmp")
-            .expect("tempdir");
-        let dir = tmp.path().join("lab");
-        // The guard exists before up.sh runs, so a half-started lab is stopped too.
-        let lab = Lab { _tmp: tmp, dir };
-        let out = Command::new(&up)
-            .arg(&lab.dir)
-            .env("LAB_MGR", "0")
-            .env("LAB_AUTH", "cephx")
-            .env("LAB_POOL", "")
-            .env("LAB_TIMEOUT", "60")
-            .env_remove("CEPH_ARGS")
-            .env_remove("CEPH_CONF")
-            .env_remove("CEPH_KEYRING")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run up.sh");
-        assert!(
-            out.status.success(),
-            "cannot start the Ceph lab (needs root and Debian's ceph packages): up.sh exited {}\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lab
-    }
-
-    fn conf(&self) -> PathBuf {
-        self.dir.join("ceph.conf")
-    }
-
-    /// The stock CLI as client.admin.
-    fn ceph(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new("ceph")
-            .arg("--conf")
-            .arg(self.conf())
-            .args(["--connect-timeout", "15"])
-            .args(args)
-            .env_remove("CEPH_ARGS")
-            .env_remove("CEPH_KEYRING")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run ceph");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+        Lab::up(
+            "h11-cluster-log-",
+            &[("LAB_AUTH", "cephx"), ("LAB_POOL", "")],
         )
     }
 
@@ -116,27 +47,6 @@ impl Lab {
             self.ceph(&all)
         }
     }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = Command::new(lab_scripts().join("down.sh"))
-            .arg(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .status();
-    }
-}
-
-fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out after {secs} s waiting for {what}");
 }
 
 const DENIED: &str = "Error EACCES: access denied: does your client key have mgr caps?";

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod lab;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_rmgr");
 
 /// The repository's own directories of Python modules.
