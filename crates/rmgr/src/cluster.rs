@@ -407,10 +407,16 @@ async fn follow_maps(
             continue;
         }
         let mut maps = BTreeMap::new();
-        let stat = ask("osd stat").await;
-        if epoch(&stat).is_some() && epoch(&stat) != osd_epoch {
+        // The subscriptions tell the epochs; the mons are asked for them only until the
+        // first MOSDMap/MFSMap arrived.
+        let subscribed = *epochs.borrow();
+        let osd_now = match subscribed.osd {
+            0 => epoch(&ask("osd stat").await),
+            e => Some(u64::from(e)),
+        };
+        if osd_now.is_some() && osd_now != osd_epoch {
             if let Some(dump) = ask("osd dump").await {
-                osd_epoch = epoch(&stat);
+                osd_epoch = dump.get("epoch").and_then(|e| e.as_u64()).max(osd_now);
                 maps.insert("osd_map".to_string(), dump);
                 if let Some(t) = ask("osd tree").await {
                     maps.insert("osd_map_tree".to_string(), t);
@@ -423,7 +429,8 @@ async fn follow_maps(
                 }
             }
         }
-        let fs = ask("fs dump").await;
+        let fs_known = subscribed.fs != 0 && Some(u64::from(subscribed.fs)) == fs_epoch;
+        let fs = if fs_known { None } else { ask("fs dump").await };
         if epoch(&fs).is_some() && epoch(&fs) != fs_epoch {
             fs_epoch = epoch(&fs);
             if let Some(fs) = fs {
