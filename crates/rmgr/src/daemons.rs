@@ -82,7 +82,6 @@ pub struct Daemons {
     service_map: Mutex<PendingServiceMap>,
     /// The osd_map snapshot version last applied to the PGMap.
     osd_map_version: Mutex<u64>,
-    started: SystemTime,
     /// `adjust_pgs` commands still on their way to the mons (no new batch until done).
     adjusting: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -117,7 +116,6 @@ impl Daemons {
             pgmap: Mutex::new(PgMap::new()),
             osd_map_version: Mutex::new(0),
             service_map: Mutex::new(PendingServiceMap::default()),
-            started: SystemTime::now(),
             adjusting: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
     }
@@ -325,9 +323,8 @@ impl Daemons {
             self.sync_osd_map(&mut pg, now);
             pg.tick(now);
             // Pacific waits for the OSDs' first reports, or 4 periods, before it trusts
-            // the PGMap (`pgmap_ready`).
-            let ready = pg.ready()
-                || now.duration_since(self.started).unwrap_or_default() > Duration::from_secs(20);
+            // the PGMap (`pgmap_ready`; PgMap::tick gives up on the silent OSDs).
+            let ready = pg.ready();
             let data: BTreeMap<String, Value> = PG_DATA_NAMES
                 .iter()
                 .filter_map(|n| pg.data(n, &osd_map).map(|v| (n.to_string(), v)))
