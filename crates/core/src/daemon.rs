@@ -83,6 +83,9 @@ pub(crate) struct ModuleTable {
     /// Command prefix → (owning module, perm), for every loaded module: dispatch and the
     /// caps check look commands up here instead of re-deriving prefixes per request.
     pub(crate) commands: std::collections::HashMap<String, (String, String)>,
+    /// The loaded modules' command descriptions (built with `commands`; the beacon and
+    /// `get_command_descriptions` read them every few seconds).
+    pub(crate) module_descs: Arc<Vec<CommandDesc>>,
 }
 
 pub(crate) struct Shared {
@@ -728,6 +731,17 @@ impl Core {
                         .map(move |c| (c.prefix(), (name.clone(), c.perm.clone())))
                 })
                 .collect();
+            t.module_descs = Arc::new(
+                entries
+                    .values()
+                    .filter(|e| e.info.loaded)
+                    .flat_map(|e| e.info.commands.iter())
+                    .map(|c| {
+                        let f = flags::MGR | if c.poll { flags::POLL } else { 0 };
+                        CommandDesc::from_descriptor(&c.cmd, &c.desc, "mgr", &c.perm, f)
+                    })
+                    .collect(),
+            );
             t.entries = entries;
             t.enabled = enabled;
         }
@@ -878,24 +892,21 @@ impl Core {
 
     /// Every command this daemon answers: module commands first (by module name), then
     /// the built-ins, as `get_command_descriptions` lists them.
+    /// Every command this manager answers: the loaded modules' (MGR), then the built-ins.
     pub fn command_descriptions(&self) -> Vec<CommandDesc> {
-        let mut out = Vec::new();
-        if let Ok(t) = self.shared.modules.lock() {
-            for (name, e) in &t.entries {
-                if !e.info.loaded {
-                    continue;
-                }
-                for c in &e.info.commands {
-                    let f = flags::MGR | if c.poll { flags::POLL } else { 0 };
-                    let _ = name;
-                    out.push(CommandDesc::from_descriptor(
-                        &c.cmd, &c.desc, "mgr", &c.perm, f,
-                    ));
-                }
-            }
-        }
+        let mut out: Vec<CommandDesc> = self.module_command_descriptions().as_ref().clone();
         out.extend(self.shared.builtin_descs.iter().cloned());
         out
+    }
+
+    /// The loaded modules' command descriptions, shared: the same `Arc` until the module
+    /// table is discovered again.
+    pub fn module_command_descriptions(&self) -> Arc<Vec<CommandDesc>> {
+        self.shared
+            .modules
+            .lock()
+            .map(|t| t.module_descs.clone())
+            .unwrap_or_default()
     }
 
     pub fn health(&self) -> HealthReport {

@@ -2,6 +2,7 @@
 //! `py = true` gives PyFormatter order (what Python modules see); `py = false` gives the
 //! JSONFormatter order of the CLI (`ceph pg dump -f json`, …).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -43,17 +44,33 @@ impl PgMap {
     /// Like [`PgMap::data`], with the CRUSH dump for `df`'s per-rule `max_avail` (without it
     /// the CRUSH data of the last [`PgMap::apply_osd_map`] is used).
     pub fn data_with_crush(&self, name: &str, osd_map: &Value, crush: &Value) -> Option<Value> {
-        let om = if crush.is_null() {
-            let mut v = OsdMapView::parse(osd_map, &Value::Null);
-            let last = self.osdmap();
-            v.classes = last.classes.clone();
-            v.buckets = last.buckets.clone();
-            v.rules = last.rules.clone();
-            v.location = last.location.clone();
-            v
-        } else {
-            OsdMapView::parse(osd_map, crush)
-        };
+        self.data_in(name, || {
+            Cow::Owned(if crush.is_null() {
+                let mut v = OsdMapView::parse(osd_map, &Value::Null);
+                let last = self.osdmap();
+                v.classes = last.classes.clone();
+                v.buckets = last.buckets.clone();
+                v.rules = last.rules.clone();
+                v.location = last.location.clone();
+                v
+            } else {
+                OsdMapView::parse(osd_map, crush)
+            })
+        })
+    }
+
+    /// Like [`PgMap::data`], against the OSDMap of the last [`PgMap::apply_osd_map`]: what a
+    /// stats period renders, without parsing the map again.
+    pub fn data_current(&self, name: &str) -> Option<Value> {
+        self.data_in(name, || Cow::Borrowed(self.osdmap()))
+    }
+
+    /// The names' renderings; `om` is asked for only by the two names that need the OSDMap.
+    fn data_in<'a>(
+        &'a self,
+        name: &str,
+        om: impl FnOnce() -> Cow<'a, OsdMapView>,
+    ) -> Option<Value> {
         let py = true;
         Some(match name {
             "pg_summary" => self.dump_pg_summary(py),
@@ -101,12 +118,14 @@ impl PgMap {
                 o.done()
             }
             "df" => {
+                let om = om();
                 let mut o = Obj::new(py);
                 self.dump_cluster_stats(&mut o, &om);
                 self.dump_pool_stats_full(&mut o, &om, true);
                 o.done()
             }
             "osd_pool_stats" => {
+                let om = om();
                 let v: Vec<Value> = om
                     .pools
                     .keys()

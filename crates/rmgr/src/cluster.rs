@@ -228,7 +228,8 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
     tracing::info!(addr = %server_addr, mons = ?mons, "joining the cluster");
     let metadata = metadata(ip, cfg.nonce);
 
-    let initial = beacon_content(core, server_addr, &metadata);
+    let mut commands = BeaconCommands::default();
+    let initial = beacon_content(core, &mut commands, server_addr, &metadata);
     let (beacon_tx, beacon_rx) = watch::channel(initial);
     let tick = cfg.tick_period;
     let session = MonSession::start(cfg, beacon_rx);
@@ -302,7 +303,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
             let mut every = tokio::time::interval(tick);
             loop {
                 every.tick().await;
-                let next = beacon_content(&core, server_addr, &metadata);
+                let next = beacon_content(&core, &mut commands, server_addr, &metadata);
                 beacon_tx.send_if_modified(|c| {
                     if *c == next {
                         false
@@ -733,16 +734,36 @@ fn module_info_json(i: &ModuleInfo) -> serde_json::Value {
     })
 }
 
+/// The beacon's command list, rebuilt only when the module table changes (the
+/// descriptions are parsed descriptors: too much work for every beacon).
+#[derive(Default)]
+struct BeaconCommands {
+    of: Option<Arc<Vec<CommandDesc>>>,
+    cmds: Vec<MonCommand>,
+}
+
+impl BeaconCommands {
+    fn get(&mut self, core: &Core) -> Vec<MonCommand> {
+        let now = core.module_command_descriptions();
+        if !self.of.as_ref().is_some_and(|o| Arc::ptr_eq(o, &now)) {
+            self.cmds = mgr_commands(&core.command_descriptions());
+            self.of = Some(now);
+        }
+        self.cmds.clone()
+    }
+}
+
 /// What the beacon says about the core.
 fn beacon_content(
     core: &Core,
+    commands: &mut BeaconCommands,
     server_addr: EntityAddr,
     metadata: &BTreeMap<String, String>,
 ) -> BeaconContent {
     BeaconContent {
         available: true,
         server_addrs: vec![server_addr],
-        command_descs: mgr_commands(&core.command_descriptions()),
+        command_descs: commands.get(core),
         metadata: metadata.clone(),
         services: core.services(),
         available_modules: core.available_modules().iter().map(module_info).collect(),

@@ -98,10 +98,11 @@ fn entity_type_name(ty: u8) -> &'static str {
     }
 }
 
-fn json_of(core: &Core, name: &str) -> Value {
+/// `get(name)` as the core holds it (shared, not copied), `{}` when absent.
+fn json_of(core: &Core, name: &str) -> Arc<Value> {
     core.get_data(name)
-        .map(|s| s.value.as_ref().clone())
-        .unwrap_or_else(|| json!({}))
+        .map(|s| s.value)
+        .unwrap_or_else(|| Arc::new(json!({})))
 }
 
 impl Daemons {
@@ -315,7 +316,7 @@ impl Daemons {
     /// and the report goes to the mons.
     pub fn tick(&self, gid: u64, mon: &MonSender) {
         let now = SystemTime::now();
-        let osd_map = json_of(&self.core, "osd_map");
+        let osd_map = self.core.get_data("osd_map").map(|s| s.value);
         let (data, digest, mut checks, ready, pg_cmds) = {
             let Ok(mut pg) = self.pgmap.lock() else {
                 return;
@@ -327,15 +328,15 @@ impl Daemons {
             let ready = pg.ready();
             let data: BTreeMap<String, Value> = PG_DATA_NAMES
                 .iter()
-                .filter_map(|n| pg.data(n, &osd_map).map(|v| (n.to_string(), v)))
+                .filter_map(|n| pg.data_current(n).map(|v| (n.to_string(), v)))
                 .collect();
-            let checks = pg.health_checks(&osd_map, &HealthConfig::default(), now);
+            let checks = pg.health_checks_view(pg.osdmap(), &HealthConfig::default(), now);
             // DaemonServer::tick(): send_report() then adjust_pgs().
-            let pg_cmds = if ready {
+            let pg_cmds = if let (true, Some(osd_map)) = (ready, osd_map.as_deref()) {
                 let cfg =
                     crate::adjust_pgs::AdjustConfig::from_options(|n| self.core.option_value(n));
-                let view = crate::adjust_pgs::PgView::from_pgmap(&pg, &osd_map);
-                crate::adjust_pgs::plan(&osd_map, &view, &cfg)
+                let view = crate::adjust_pgs::PgView::from_pgmap(&pg, osd_map);
+                crate::adjust_pgs::plan(osd_map, &view, &cfg)
             } else {
                 Vec::new()
             };
