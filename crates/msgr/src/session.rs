@@ -275,6 +275,7 @@ impl MonSession {
             mon_epoch: 0,
             epochs_tx,
             optimistic: false,
+            optimistic_until: None,
         };
         let task = tokio::spawn(driver.run());
         MonSession {
@@ -421,8 +422,14 @@ struct Driver {
     epochs_tx: watch::Sender<MapEpochs>,
     /// Set while sending the second beacon of a start with no active manager (see `serve`).
     optimistic: bool,
+    /// Until when later beacons keep saying `available` after the second one, while no
+    /// MgrMap shows an active manager: a beacon saying `false` in between would undo it in
+    /// the mon's pending map (see `second_beacon`).
+    optimistic_until: Option<Instant>,
 }
 
+/// How long beacons keep the optimistic `available` of a start (see `second_beacon`).
+const OPTIMISTIC_WINDOW: Duration = Duration::from_secs(3);
 const MIN_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// A session that lasted this long resets the hunting back-off.
@@ -1072,7 +1079,10 @@ impl Driver {
         let fsid = self.mon_tx.borrow().as_ref()?.fsid;
         let content = self.beacon.borrow().clone();
         let map = self.mgr_tx.borrow().clone();
+        let no_active = map.as_ref().is_none_or(|m| m.active_gid == 0);
+        let sticky = no_active && self.optimistic_until.is_some_and(|t| Instant::now() < t);
         let active = self.optimistic
+            || sticky
             || map
                 .as_ref()
                 .is_some_and(|m| m.active_gid == self.global_id && self.global_id != 0);
@@ -1127,6 +1137,10 @@ impl Driver {
         self.optimistic = true;
         let r = self.send_beacon(conn).await;
         self.optimistic = false;
+        // Any beacon before the activation commits must say the same, or the mon's pending
+        // map goes back to unavailable (and available comes one paxos round later). A few
+        // propose intervals: if no manager is active by then, the mon did not pick us.
+        self.optimistic_until = Some(Instant::now() + OPTIMISTIC_WINDOW);
         tracing::debug!(sent = ?r, "no active manager: second beacon, available");
         r.map(|_| ())
     }
