@@ -62,6 +62,24 @@ impl CephConf {
         None
     }
 
+    /// Every option the file sets for us: names normalised (`-` and spaces become `_`),
+    /// raw values (metavariables unexpanded) from the most specific of `[mgr.<id>]`,
+    /// `[mgr]`, `[global]`.
+    pub fn entries(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let name = self.name();
+        for section in ["global", "mgr", name.as_str()] {
+            let mut keys = self.conf.keys(section);
+            keys.sort_unstable();
+            for k in keys {
+                if let Some(v) = self.conf.get(section, k) {
+                    out.insert(k.replace(['-', ' '], "_"), v.to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// An option with metavariables expanded.
     pub fn get(&self, key: &str) -> Option<String> {
         self.get_raw(key).map(|v| self.expand(&v, 0))
@@ -352,6 +370,12 @@ mod tests {
         assert_eq!(c.mgr_data(), dir.join("mgr.x"));
         assert_eq!(c.tick_period(), std::time::Duration::from_secs(1));
         assert_eq!(c.auth_methods(), (true, false));
+        // What the file sets for mgr.x: [client] is not ours, names are normalised.
+        let e = c.entries();
+        assert_eq!(e["mgr_tick_period"], "1");
+        assert_eq!(e["mon_host"], "[v2:127.0.0.1:3300]");
+        assert_eq!(e["mgr_data"], format!("{}/$name", dir.display()));
+        assert!(!e.contains_key("keyring"));
         let (_key, path) = c.key(None).unwrap();
         assert_eq!(path, dir.join("mgr.x/keyring"));
         assert!(matches!(

@@ -12,6 +12,8 @@
 //! - [`cephx`]: client-side cephx on the `rados` crate's primitives;
 //! - [`handshake`]: the sans-IO client handshake state machine;
 //! - [`conf`]: `ceph.conf` and keyring lookup for `mgr.<id>`;
+//! - [`mgr_client`]: a daemon's MgrClient session with the active manager (MMgrOpen,
+//!   MMgrReport);
 //! - [`session`]: [`MonSession`], the tokio task that keeps us logged in, beaconing and
 //!   subscribed (maps, config, the `mgr/` config-keys), sending mon commands, hunting
 //!   through the mons on failure.
@@ -31,6 +33,7 @@ pub mod frame;
 pub mod handshake;
 pub mod message;
 pub mod messages;
+pub mod mgr_client;
 pub mod peer_client;
 pub mod server;
 pub mod server_handshake;

@@ -411,7 +411,7 @@ struct Job {
     reply: oneshot::Sender<Result<PeerReply, PeerError>>,
 }
 
-type PeerKey = (EntityName, EntityAddr);
+pub(crate) type PeerKey = (EntityName, EntityAddr);
 
 struct Inner {
     cfg: PeerConfig,
@@ -502,19 +502,19 @@ impl PeerCommander {
 }
 
 /// An established connection to one peer.
-struct Conn {
-    stream: TcpStream,
-    inbuf: Vec<u8>,
-    out_seq: u64,
-    in_seq: u64,
-    rx: FrameRx,
-    tx: FrameTx,
+pub(crate) struct Conn {
+    pub(crate) stream: TcpStream,
+    pub(crate) inbuf: Vec<u8>,
+    pub(crate) out_seq: u64,
+    pub(crate) in_seq: u64,
+    pub(crate) rx: FrameRx,
+    pub(crate) tx: FrameTx,
 }
 
-const READ_CHUNK: usize = 64 << 10;
+pub(crate) const READ_CHUNK: usize = 64 << 10;
 
 impl Conn {
-    async fn send(&mut self, mut m: Message) -> Result<(), String> {
+    pub(crate) async fn send(&mut self, mut m: Message) -> Result<(), String> {
         self.out_seq += 1;
         m.header.seq = self.out_seq;
         m.header.ack_seq = self.in_seq;
@@ -527,15 +527,27 @@ impl Conn {
 }
 
 /// Why a connection attempt failed: worth retrying, or not.
-enum ConnectError {
+pub(crate) enum ConnectError {
     Retry(String),
     Fatal(PeerError),
 }
 
 async fn connect(inner: &Inner, key: &PeerKey) -> Result<Conn, ConnectError> {
+    let creds = inner.creds.borrow().clone();
+    let global_seq = inner.global_seq.fetch_add(1, Ordering::Relaxed) + 1;
+    connect_with(&inner.cfg, &creds, global_seq, key).await
+}
+
+/// Connects to `key.1` as `cfg.name` and runs the client handshake (the peer's cephx
+/// service ticket from `creds`, or auth none).
+pub(crate) async fn connect_with(
+    cfg: &PeerConfig,
+    creds: &PeerCredentials,
+    global_seq: u64,
+    key: &PeerKey,
+) -> Result<Conn, ConnectError> {
     let (peer, target) = key;
     let who = peer.to_string();
-    let creds = inner.creds.borrow().clone();
     let auth = match &creds.tickets {
         None => PeerAuth::None,
         Some(t) => {
@@ -564,16 +576,16 @@ async fn connect(inner: &Inner, key: &PeerKey) -> Result<Conn, ConnectError> {
         .map_err(|e| ConnectError::Retry(format!("connect: {e}")))?;
     let _ = stream.set_nodelay(true);
     let params = PeerHandshakeParams {
-        name: inner.cfg.name.clone(),
+        name: cfg.name.clone(),
         entity_type: ENTITY_MGR as u8,
         target: *target,
         auth,
         global_id: creds.global_id,
-        nonce: inner.cfg.nonce,
-        global_seq: inner.global_seq.fetch_add(1, Ordering::Relaxed) + 1,
+        nonce: cfg.nonce,
+        global_seq,
         cookie: rand::random::<u64>() | 1,
-        features: inner.cfg.features,
-        modes: inner.cfg.modes.clone(),
+        features: cfg.features,
+        modes: cfg.modes.clone(),
     };
     let (mut hs, first) = PeerHandshake::start(params);
     let io = |e: std::io::Error| ConnectError::Retry(format!("{e}"));

@@ -273,9 +273,15 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
     )));
     tasks.push(tokio::spawn(crate::daemons::follow_service_map(
         core.clone(),
-        daemons,
+        daemons.clone(),
         session.service_map(),
     )));
+    tasks.push(tokio::spawn(crate::daemons::follow_mgr_daemons(
+        daemons,
+        session.mgr_map(),
+    )));
+    // Our own MgrClient reports to the active manager (ourselves when active), as Pacific's.
+    tasks.push(crate::mgr_client::spawn(&session, &conf, id));
     // The server verifies tickets with our gid and the rotating secrets the session keeps.
     tasks.push({
         let (mut status, mut secrets) = (session.status(), session.secrets());

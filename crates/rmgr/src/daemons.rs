@@ -768,6 +768,45 @@ pub async fn follow_service_map(
     }
 }
 
+/// The managers of each MgrMap in the daemon index, as Pacific's `DaemonServer::got_mgr_map`:
+/// metadata fetched from the mons for the active and every standby not yet known, and the
+/// managers that left the map culled (their reports stop with them).
+pub async fn follow_mgr_daemons(
+    daemons: Arc<Daemons>,
+    mut maps: tokio::sync::watch::Receiver<Option<Arc<rmgr_msgr::messages::mgr_map::MgrMap>>>,
+) {
+    while maps.changed().await.is_ok() {
+        let Some(map) = maps.borrow_and_update().clone() else {
+            continue;
+        };
+        daemons.got_mgr_map(&map);
+    }
+}
+
+impl Daemons {
+    fn got_mgr_map(self: &Arc<Self>, map: &rmgr_msgr::messages::mgr_map::MgrMap) {
+        let names = mgr_names(map);
+        for name in &names {
+            let key = DaemonKey::new("mgr", name.clone());
+            if !self.index.exists(&key) {
+                self.fetch_metadata(key);
+            }
+        }
+        for key in self.index.cull("mgr", &names) {
+            tracing::debug!(%key, "manager left the MgrMap: culled");
+        }
+    }
+}
+
+/// The managers a MgrMap names: its active (if any) and its standbys.
+fn mgr_names(map: &rmgr_msgr::messages::mgr_map::MgrMap) -> std::collections::BTreeSet<String> {
+    map.standbys
+        .values()
+        .map(|s| s.name.clone())
+        .chain((!map.active_name.is_empty()).then(|| map.active_name.clone()))
+        .collect()
+}
+
 impl Daemons {
     /// `osd metadata`, `mon metadata`, `mds metadata` from the mons into the index.
     async fn load_all_metadata(&self) {
@@ -792,6 +831,25 @@ impl Daemons {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mgr_names_are_the_active_and_the_standbys() {
+        use rmgr_msgr::messages::mgr_map::{MgrMap, StandbyInfo};
+        let mut map = MgrMap::default();
+        assert!(mgr_names(&map).is_empty(), "no manager at all");
+        map.standbys.insert(
+            7,
+            StandbyInfo {
+                gid: 7,
+                name: "y".into(),
+                ..Default::default()
+            },
+        );
+        assert_eq!(mgr_names(&map), ["y".to_string()].into());
+        map.active_name = "x".into();
+        map.active_gid = 5;
+        assert_eq!(mgr_names(&map), ["x".to_string(), "y".to_string()].into());
+    }
 
     #[test]
     fn spg_and_fsid_parsing() {

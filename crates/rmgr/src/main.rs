@@ -9,6 +9,7 @@ mod client;
 mod cluster;
 mod daemons;
 mod logging;
+mod mgr_client;
 mod mgrcap;
 mod paths;
 mod peers;

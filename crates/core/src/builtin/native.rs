@@ -43,8 +43,22 @@ impl Source for CoreSource<'_> {
     }
 }
 
+/// `ceph_conf_level_name`: what `config show` prints as a value's SOURCE.
+fn conf_level_name(level: i32) -> &'static str {
+    match level {
+        0 => "default",
+        1 => "mon",
+        2 => "file",
+        3 => "env",
+        4 => "cmdline",
+        5 => "override",
+        6 => "final",
+        _ => "???",
+    }
+}
+
 /// A daemon's reported configuration (MMgrOpen/MMgrReport `config_bl`) in the shape
-/// `config show` reads.
+/// `config show` reads (levels by name, in level order).
 fn daemon_config(core: &Core, who: &str) -> Option<Value> {
     let (ty, id) = who.split_once('.')?;
     let idx = core.daemon_state();
@@ -56,7 +70,7 @@ fn daemon_config(core: &Core, who: &str) -> Option<Value> {
     for (name, by_source) in &st.config {
         let mut m = serde_json::Map::new();
         for (src, v) in by_source {
-            m.insert(src.to_string(), Value::String(v.clone()));
+            m.insert(conf_level_name(*src).to_string(), Value::String(v.clone()));
         }
         config.insert(name.clone(), Value::Object(m));
     }
@@ -177,5 +191,17 @@ fn update_device(core: &Core, devid: &str, f: impl FnOnce(&mut serde_json::Map<S
     all["devices"] = Value::Array(list);
     if let Err(e) = core.set_cluster_data("devices", all) {
         tracing::warn!("cannot update devices: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn config_levels_print_as_ceph_names_them() {
+        let names: Vec<&str> = (0..8).map(super::conf_level_name).collect();
+        assert_eq!(
+            names,
+            ["default", "mon", "file", "env", "cmdline", "override", "final", "???"]
+        );
     }
 }

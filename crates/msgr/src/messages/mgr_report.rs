@@ -292,6 +292,13 @@ pub fn decode_config_defaults_bl(bl: &[u8]) -> Result<StrMap, DecodeError> {
     read_map(&mut r)
 }
 
+/// Encodes a `config_defaults_bl` (the inverse of [`decode_config_defaults_bl`]).
+pub fn encode_config_defaults_bl(defaults: &StrMap) -> Vec<u8> {
+    let mut w = Writer::new();
+    write_map(&mut w, defaults);
+    w.into_vec()
+}
+
 // ---------------------------------------------------------------------------------------
 // MMgrReport
 
