@@ -401,6 +401,8 @@ impl ModuleContext {
                 out.insert(name, v);
             }
         }
+        // The conf file outranks the mons (Ceph's CONF_FILE level).
+        out.extend(self.shared.file_options.clone());
         out
     }
 

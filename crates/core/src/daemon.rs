@@ -51,6 +51,10 @@ pub struct CoreConfig {
     /// Defaults this daemon knows better than the option table (e.g. `log_file`: the log
     /// it actually writes, `mgr_module_path`: the path it actually searches).
     pub runtime_defaults: BTreeMap<String, String>,
+    /// The options the conf file sets for this daemon, normalised: Ceph's `CONF_FILE`
+    /// level, which outranks the mons' values (`ceph config show` lists those as
+    /// overridden).
+    pub file_options: BTreeMap<String, String>,
     /// On a cluster the daemon starts as a standby: modules run only once the MgrMap
     /// makes it the active manager ([`Core::set_active`]).
     pub start_inactive: bool,
@@ -107,6 +111,8 @@ pub(crate) struct Shared {
     command_timeout: Duration,
     log_control: Option<Arc<dyn LogControl>>,
     pub(crate) runtime_defaults: BTreeMap<String, String>,
+    /// See [`CoreConfig::file_options`].
+    pub(crate) file_options: BTreeMap<String, String>,
     /// Whether this daemon is the active manager (standalone: always).
     active: std::sync::atomic::AtomicBool,
     /// The always-on set the mons' MgrMap gives (on a cluster).
@@ -180,12 +186,20 @@ impl Shared {
     pub(crate) fn daemon_option(&self, name: &str) -> Option<String> {
         let decl = daemon_option(name)?;
         Some(
+            self.resolved_option(name)
+                .unwrap_or_else(|| decl.default.to_string()),
+        )
+    }
+
+    /// A daemon option's value by Ceph's precedence: the conf file, then the config
+    /// (the mons' or the store's), then what this daemon knows better than the table.
+    pub(crate) fn resolved_option(&self, name: &str) -> Option<String> {
+        self.file_options.get(name).cloned().or_else(|| {
             self.config
                 .resolve(&self.mgr_id, name)
                 .map(|(_, v)| v)
                 .or_else(|| self.runtime_defaults.get(name).cloned())
-                .unwrap_or_else(|| decl.default.to_string()),
-        )
+        })
     }
 
     /// How the mon would validate `name = value`: the normalised value and the option's
@@ -269,11 +283,7 @@ impl Shared {
                 lc.set_debug_mgr(&v);
             }
         }
-        let value = self
-            .config
-            .resolve(&self.mgr_id, name)
-            .map(|(_, v)| v)
-            .or_else(|| self.runtime_defaults.get(name).cloned());
+        let value = self.resolved_option(name);
         let change = StateChange::Config {
             name: name.to_string(),
             value,
@@ -660,6 +670,7 @@ impl Core {
             command_timeout: cfg.command_timeout,
             log_control: cfg.log_control,
             runtime_defaults: cfg.runtime_defaults,
+            file_options: cfg.file_options,
             active: std::sync::atomic::AtomicBool::new(!cfg.start_inactive),
             mon_always_on: std::sync::RwLock::new(None),
             builtin_descs: builtin::descriptions(),
@@ -1192,6 +1203,14 @@ impl Core {
     pub fn set_daemon_link(&self, link: Arc<dyn crate::daemon_link::DaemonLink>) {
         if let Ok(mut l) = self.shared.daemon_link.write() {
             *l = Some(link);
+        }
+    }
+
+    /// Sets the daemon log's level as `debug_mgr` = `value` would (the daemon commands'
+    /// `config set debug_mgr`, which sets it for this process only).
+    pub fn set_log_level(&self, value: &str) {
+        if let Some(lc) = &self.shared.log_control {
+            lc.set_debug_mgr(value);
         }
     }
 

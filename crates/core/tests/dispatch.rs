@@ -165,6 +165,10 @@ struct Daemon {
 }
 
 async fn daemon_in(dir: tempfile::TempDir) -> Daemon {
+    daemon_with(dir, BTreeMap::new()).await
+}
+
+async fn daemon_with(dir: tempfile::TempDir, file_options: BTreeMap<String, String>) -> Daemon {
     let store = Arc::new(Store::open(&dir.path().join("rmgr.db")).unwrap());
     let specs = vec![
         RustModuleSpec {
@@ -191,6 +195,7 @@ async fn daemon_in(dir: tempfile::TempDir) -> Daemon {
         command_timeout: Duration::from_millis(500),
         log_control: None,
         runtime_defaults: Default::default(),
+        file_options,
         start_inactive: false,
     })
     .await
@@ -662,6 +667,7 @@ async fn state_survives_a_restart() {
             command_timeout: Duration::from_secs(5),
             log_control: None,
             runtime_defaults: Default::default(),
+            file_options: Default::default(),
             start_inactive: false,
         })
         .await
@@ -797,5 +803,29 @@ async fn with_a_mon_link_commands_and_kv_writes_go_to_the_mons() {
     assert_eq!(
         d.ok(json!({"prefix": "probe kv", "key": "gone"})).await,
         "<none>"
+    );
+}
+
+/// Ceph's levels: what the conf file sets outranks the mons' value (CONF_FILE > CONF_MON);
+/// the mons still set what the file does not.
+#[tokio::test]
+async fn the_conf_file_outranks_the_mons() {
+    let file = BTreeMap::from([("osd_pool_default_size".to_string(), "1".to_string())]);
+    let d = daemon_with(tempfile::tempdir().unwrap(), file).await;
+    assert_eq!(
+        d.core.option_value("osd_pool_default_size").as_deref(),
+        Some("1")
+    );
+    d.core.apply_mon_config(&BTreeMap::from([
+        ("osd_pool_default_size".to_string(), "3".to_string()),
+        ("osd_pool_default_min_size".to_string(), "2".to_string()),
+    ]));
+    assert_eq!(
+        d.core.option_value("osd_pool_default_size").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        d.core.option_value("osd_pool_default_min_size").as_deref(),
+        Some("2")
     );
 }

@@ -142,6 +142,7 @@ async fn standby_core(dir: &tempfile::TempDir, journal: Arc<Journal>) -> Core {
         command_timeout: Duration::from_millis(500),
         log_control: None,
         runtime_defaults: Default::default(),
+        file_options: Default::default(),
         start_inactive: true,
     })
     .await
@@ -297,6 +298,7 @@ async fn standalone_runs_active_classes_only() {
         command_timeout: Duration::from_millis(500),
         log_control: None,
         runtime_defaults: Default::default(),
+        file_options: Default::default(),
         start_inactive: false,
     })
     .await

@@ -95,6 +95,93 @@ impl Default for HealthConfig {
     }
 }
 
+impl HealthConfig {
+    /// Pacific's defaults, with each option `get` knows (the daemon's running config: its
+    /// conf file, the mons' values) parsed over them; unparsable values keep the default.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> HealthConfig {
+        fn set<T: std::str::FromStr>(get: &dyn Fn(&str) -> Option<String>, n: &str, f: &mut T) {
+            if let Some(v) = get(n).and_then(|v| v.trim().parse().ok()) {
+                *f = v;
+            }
+        }
+        let g: &dyn Fn(&str) -> Option<String> = &get;
+        let mut c = HealthConfig::default();
+        set(g, "mon_health_max_detail", &mut c.mon_health_max_detail);
+        set(g, "mon_pg_stuck_threshold", &mut c.mon_pg_stuck_threshold);
+        set(g, "mon_pg_warn_min_per_osd", &mut c.mon_pg_warn_min_per_osd);
+        set(g, "mon_max_pg_per_osd", &mut c.mon_max_pg_per_osd);
+        set(
+            g,
+            "mon_warn_on_too_few_osds",
+            &mut c.mon_warn_on_too_few_osds,
+        );
+        set(g, "osd_pool_default_size", &mut c.osd_pool_default_size);
+        set(
+            g,
+            "mon_warn_on_slow_ping_time",
+            &mut c.mon_warn_on_slow_ping_time,
+        );
+        set(
+            g,
+            "mon_warn_on_slow_ping_ratio",
+            &mut c.mon_warn_on_slow_ping_ratio,
+        );
+        set(g, "osd_heartbeat_grace", &mut c.osd_heartbeat_grace);
+        set(
+            g,
+            "mon_osd_warn_num_repaired",
+            &mut c.mon_osd_warn_num_repaired,
+        );
+        set(g, "mon_pg_warn_min_objects", &mut c.mon_pg_warn_min_objects);
+        set(
+            g,
+            "mon_pg_warn_min_pool_objects",
+            &mut c.mon_pg_warn_min_pool_objects,
+        );
+        set(
+            g,
+            "mon_pg_warn_max_object_skew",
+            &mut c.mon_pg_warn_max_object_skew,
+        );
+        set(
+            g,
+            "mon_pool_quota_warn_threshold",
+            &mut c.mon_pool_quota_warn_threshold,
+        );
+        set(
+            g,
+            "mon_pool_quota_crit_threshold",
+            &mut c.mon_pool_quota_crit_threshold,
+        );
+        set(g, "mon_warn_on_misplaced", &mut c.mon_warn_on_misplaced);
+        set(
+            g,
+            "mon_warn_pg_not_scrubbed_ratio",
+            &mut c.mon_warn_pg_not_scrubbed_ratio,
+        );
+        set(
+            g,
+            "mon_warn_pg_not_deep_scrubbed_ratio",
+            &mut c.mon_warn_pg_not_deep_scrubbed_ratio,
+        );
+        set(g, "osd_scrub_max_interval", &mut c.osd_scrub_max_interval);
+        set(g, "osd_deep_scrub_interval", &mut c.osd_deep_scrub_interval);
+        set(g, "mon_warn_on_pool_no_app", &mut c.mon_warn_on_pool_no_app);
+        set(
+            g,
+            "mon_osd_snap_trim_queue_warn_on",
+            &mut c.mon_osd_snap_trim_queue_warn_on,
+        );
+        set(
+            g,
+            "mon_cache_target_full_warn_ratio",
+            &mut c.mon_cache_target_full_warn_ratio,
+        );
+        set(g, "mon_fake_pool_delete", &mut c.mon_fake_pool_delete);
+        c
+    }
+}
+
 /// `byte_u_t` formatting (`1.5 KiB`, `10 MiB`, `0 B`).
 pub fn byte_u(v: u64) -> String {
     unit_fmt(
@@ -1037,4 +1124,24 @@ impl PgMap {
 /// `fixed_u_to_string(v, 3)`: microseconds as `12.345`.
 fn fixed_u(v: u32) -> String {
     format!("{}.{:03}", v / 1000, v % 1000)
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::HealthConfig;
+
+    #[test]
+    fn options_from_the_running_config_override_the_defaults() {
+        let c = HealthConfig::from_lookup(|n| match n {
+            "osd_pool_default_size" => Some("1".into()),
+            "mon_warn_on_too_few_osds" => Some("false".into()),
+            "osd_scrub_max_interval" => Some("86400".into()),
+            "mon_max_pg_per_osd" => Some("bogus".into()),
+            _ => None,
+        });
+        assert_eq!(c.osd_pool_default_size, 1);
+        assert!(!c.mon_warn_on_too_few_osds);
+        assert_eq!(c.osd_scrub_max_interval, 86400.0);
+        assert_eq!(c.mon_max_pg_per_osd, 250);
+    }
 }

@@ -10,9 +10,9 @@
 //! session's `kv:mgr/` mirror is applied to the core's KV store, which serves reads.
 //!
 //! The advertised address is our msgr2 server (`rmgr_msgr::server`): the stock CLI's
-//! module commands (MMgrCommand) and `ceph tell mgr` (MCommand) reach the core there,
-//! checked against the client's mgr caps; with cephx the session keeps the MGR service's
-//! rotating secrets current for it.
+//! module commands (MMgrCommand) reach the core there, checked against the client's mgr
+//! caps, and `ceph tell mgr` (MCommand) the daemon commands of `crate::tell`; with cephx
+//! the session keeps the MGR service's rotating secrets current for it.
 //!
 //! Not yet here (issue 4): standby/failover behaviour.
 
@@ -159,11 +159,15 @@ impl rmgr_core::ClusterLogLink for MonClusterLog {
 }
 
 /// Answers the CLI's commands with the core, after the caps check (command_grammar.md §6).
-fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
-    use rmgr_msgr::server::{CommandReply as WireReply, CommandRequest};
+fn command_handler(
+    core: Core,
+    daemon_cmds: Arc<crate::tell::DaemonCommands>,
+) -> rmgr_msgr::server::CommandHandler {
+    use rmgr_msgr::server::{CommandKind, CommandReply as WireReply, CommandRequest};
     Arc::new(
         move |req: CommandRequest| -> rmgr_msgr::server::BoxFuture<WireReply> {
             let core = core.clone();
+            let daemon_cmds = daemon_cmds.clone();
             Box::pin(async move {
                 // Ceph sends the command as a vector of strings that concatenate to the JSON.
                 let text: String = req.cmd.concat();
@@ -177,6 +181,10 @@ fn command_handler(core: Core) -> rmgr_msgr::server::CommandHandler {
                 let r = if denied {
                     tracing::info!(entity = %req.entity, cmd = %text, "access denied");
                     CommandReply::err(rmgr_core::errno::EACCES, ACCESS_DENIED)
+                } else if req.kind == CommandKind::Tell && req.fsid != [0u8; 16] {
+                    // `ceph tell mgr`: the admin socket's commands (DaemonServer queues an
+                    // Octopus+ client's MCommand to the admin socket).
+                    daemon_cmds.handle(&text)
                 } else {
                     let mut r = core.handle_command(&text, &req.inbuf).await;
                     // DaemonServer frames a module's output line by line (`module_odata`).
@@ -248,6 +256,18 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         addrs: vec![server_addr],
         seq: std::sync::atomic::AtomicU64::new(0),
     }));
+    // The running config (reported to the active manager, read by the daemon commands).
+    let running = crate::mgr_client::RunningConfig::new(&session, &conf);
+    let daemon_cmds = Arc::new(crate::tell::DaemonCommands {
+        core: core.clone(),
+        config: running.clone(),
+        conf: conf.clone(),
+        mgr_map: session.mgr_map(),
+        creds: session.peer_credentials(),
+        epochs: session.map_epochs(),
+        ip,
+        nonce: server_addr.nonce,
+    });
     let server = rmgr_msgr::server::MgrServer::start(
         listener,
         rmgr_msgr::server::MgrServerConfig {
@@ -257,12 +277,16 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
             modes,
             ..Default::default()
         },
-        command_handler(core.clone()),
+        command_handler(core.clone(), daemon_cmds.clone()),
     )
     .context("cannot start the msgr2 server")?;
     let mut tasks = Vec::new();
+    // `ceph daemon mgr.<id>`: the conf's admin socket answers the same daemon commands.
+    if let Some(t) = crate::tell::serve_admin_socket(&conf, daemon_cmds).await {
+        tasks.push(t);
+    }
     // The daemon side: OSD/mon/MDS sessions, PG statistics, the report to the mons.
-    let daemons = crate::daemons::Daemons::new(core.clone(), session.commander());
+    let daemons = crate::daemons::Daemons::new(core.clone(), session.commander(), running.clone());
     server.handle().set_session_handler(daemons.handler());
     core.set_effect_link(daemons.clone());
     tasks.push(tokio::spawn(crate::daemons::report_loop(
@@ -281,7 +305,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         session.mgr_map(),
     )));
     // Our own MgrClient reports to the active manager (ourselves when active), as Pacific's.
-    tasks.push(crate::mgr_client::spawn(&session, &conf, id));
+    tasks.push(crate::mgr_client::spawn(&session, &conf, id, running));
     // The server verifies tickets with our gid and the rotating secrets the session keeps.
     tasks.push({
         let (mut status, mut secrets) = (session.status(), session.secrets());

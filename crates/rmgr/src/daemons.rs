@@ -84,6 +84,8 @@ pub struct Daemons {
     osd_map_version: Mutex<u64>,
     /// `adjust_pgs` commands still on their way to the mons (no new batch until done).
     adjusting: Arc<std::sync::atomic::AtomicBool>,
+    /// Our running config (conf file, mons): the options the PG health checks read.
+    config: Arc<crate::mgr_client::RunningConfig>,
 }
 
 fn entity_type_name(ty: u8) -> &'static str {
@@ -106,7 +108,11 @@ fn json_of(core: &Core, name: &str) -> Arc<Value> {
 }
 
 impl Daemons {
-    pub fn new(core: Core, commander: MonCommander) -> Arc<Daemons> {
+    pub fn new(
+        core: Core,
+        commander: MonCommander,
+        config: Arc<crate::mgr_client::RunningConfig>,
+    ) -> Arc<Daemons> {
         // On a cluster `get('pg_ready')` is false until the OSDs reported (the first tick).
         core.set_pg_ready(false);
         Arc::new(Daemons {
@@ -118,6 +124,7 @@ impl Daemons {
             osd_map_version: Mutex::new(0),
             service_map: Mutex::new(PendingServiceMap::default()),
             adjusting: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            config,
         })
     }
 
@@ -330,7 +337,12 @@ impl Daemons {
                 .iter()
                 .filter_map(|n| pg.data_current(n).map(|v| (n.to_string(), v)))
                 .collect();
-            let checks = pg.health_checks_view(pg.osdmap(), &HealthConfig::default(), now);
+            // PGMap::get_health_checks reads the manager's own config (file and mons).
+            let values = self.config.values();
+            let health_cfg = HealthConfig::from_lookup(|n| {
+                values.get(n).cloned().or_else(|| self.core.option_value(n))
+            });
+            let checks = pg.health_checks_view(pg.osdmap(), &health_cfg, now);
             // DaemonServer::tick(): send_report() then adjust_pgs().
             let pg_cmds = if let (true, Some(osd_map)) = (ready, osd_map.as_deref()) {
                 let cfg =

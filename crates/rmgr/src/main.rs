@@ -15,6 +15,7 @@ mod paths;
 mod peers;
 mod python_files;
 mod serve;
+mod tell;
 
 use std::process::ExitCode;
 

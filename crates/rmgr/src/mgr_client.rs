@@ -161,18 +161,73 @@ pub fn defaults(layers: &StartupLayers) -> StrMap {
     d
 }
 
-/// What our MgrClient reports: the startup layers and the mons' current MConfig.
-struct RunningConfig {
+/// What our MgrClient reports (and the daemon commands' `config` read): the startup
+/// layers, the mons' current MConfig and the values set at runtime (`ceph tell mgr config
+/// set`, `injectargs`: the override level).
+pub struct RunningConfig {
     layers: StartupLayers,
     mon: watch::Receiver<Arc<StrMap>>,
     mons_known: Arc<OnceLock<BTreeSet<String>>>,
     defaults_bl: Vec<u8>,
+    runtime: std::sync::Mutex<StrMap>,
+}
+
+impl RunningConfig {
+    /// The running config of `mgr.<id>` reading `conf`, following the session's MConfig.
+    pub fn new(session: &MonSession, conf: &CephConf) -> Arc<RunningConfig> {
+        let layers = StartupLayers::new(&conf.entries());
+        Arc::new(RunningConfig {
+            defaults_bl: encode_config_defaults_bl(&defaults(&layers)),
+            layers,
+            mon: session.config(),
+            mons_known: Arc::default(),
+            runtime: std::sync::Mutex::default(),
+        })
+    }
+
+    /// The config by option and level, runtime values included.
+    pub fn current(&self) -> DaemonConfig {
+        let mon = self.mon.borrow().clone();
+        let mut layers = self.layers.clone();
+        if let Ok(r) = self.runtime.lock() {
+            layers
+                .overrides
+                .extend(r.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        running_config(&layers, &mon, self.mons_known.get())
+    }
+
+    /// The value in force of each option some level sets (the highest level's).
+    pub fn values(&self) -> StrMap {
+        self.current()
+            .config
+            .into_iter()
+            .filter_map(|(k, l)| l.into_values().next_back().map(|v| (k, v)))
+            .collect()
+    }
+
+    /// Whether Ceph takes `name` as an option (rmgr's table or the mons' list).
+    pub fn knows(&self, name: &str) -> bool {
+        rmgr_options::daemon_option(name).is_some()
+            || name.starts_with("debug_")
+            || self.mons_known.get().is_some_and(|m| m.contains(name))
+    }
+
+    /// Sets (`Some`) or removes a runtime value; whether one was set before.
+    pub fn set_runtime(&self, name: &str, value: Option<String>) -> bool {
+        let Ok(mut r) = self.runtime.lock() else {
+            return false;
+        };
+        match value {
+            Some(v) => r.insert(name.to_string(), v).is_some(),
+            None => r.remove(name).is_some(),
+        }
+    }
 }
 
 impl MgrClientSource for RunningConfig {
     fn config_bl(&self) -> Vec<u8> {
-        let mon = self.mon.borrow().clone();
-        encode_config_bl(&running_config(&self.layers, &mon, self.mons_known.get()))
+        encode_config_bl(&self.current())
     }
 
     fn config_defaults_bl(&self) -> Vec<u8> {
@@ -205,7 +260,12 @@ async fn mons_known_options(commander: &MonCommander) -> Result<BTreeSet<String>
 
 /// Starts our MgrClient (for `cluster::join`): it follows the session's MgrMap, with the
 /// session's tickets and the conf's `ms_cluster_mode`. Aborting the task stops it.
-pub fn spawn(session: &MonSession, conf: &CephConf, id: &str) -> JoinHandle<()> {
+pub fn spawn(
+    session: &MonSession,
+    conf: &CephConf,
+    id: &str,
+    source: Arc<RunningConfig>,
+) -> JoinHandle<()> {
     let commander = session.commander();
     let mut cfg = MgrClientConfig::new(EntityName::mgr(id));
     cfg.peer.modes = conf.con_modes().cluster;
@@ -216,14 +276,7 @@ pub fn spawn(session: &MonSession, conf: &CephConf, id: &str) -> JoinHandle<()> 
     {
         cfg.retry_interval = Duration::from_secs_f64(secs);
     }
-    let layers = StartupLayers::new(&conf.entries());
-    let mons_known: Arc<OnceLock<BTreeSet<String>>> = Arc::default();
-    let source = Arc::new(RunningConfig {
-        defaults_bl: encode_config_defaults_bl(&defaults(&layers)),
-        layers,
-        mon: session.config(),
-        mons_known: mons_known.clone(),
-    });
+    let mons_known = source.mons_known.clone();
     let creds = session.peer_credentials();
     let maps = session.mgr_map();
     tokio::spawn(async move {

@@ -6,7 +6,8 @@ use anyhow::Context;
 use clap::Parser;
 use rmgr_core::{Core, CoreConfig, ModuleProvider, RustModules};
 use rmgr_store::Store;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -196,6 +197,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ]
         .into_iter()
         .collect(),
+        file_options: conf_file_options(args.conf.as_deref(), &args.id),
     })
     .await
     .context("cannot start the core")?;
@@ -300,4 +302,22 @@ fn librados_env(
         // Auth none needs no key; librados then ignores an empty keyring.
         ("RMGR_CEPH_KEYRING".to_string(), keyring.unwrap_or_default()),
     ]
+}
+
+/// The options the conf file sets for `mgr.<id>` (`[global]`, `[mgr]`, `[mgr.<id>]`) that
+/// rmgr's option table knows, normalised and with metavariables expanded: what a stock
+/// manager's `get_ceph_option` answers (modules read `osd_pool_default_size` … from
+/// here); like Ceph's `CONF_FILE` level they outrank the mons' values.
+fn conf_file_options(conf: Option<&Path>, id: &str) -> BTreeMap<String, String> {
+    let Some(conf) = conf.and_then(|p| rmgr_msgr::CephConf::load(p, id).ok()) else {
+        return BTreeMap::new();
+    };
+    conf.entries()
+        .into_iter()
+        .filter_map(|(k, raw)| {
+            let o = rmgr_options::daemon_option(&k)?;
+            let v = o.parse_value(&conf.expand(&raw, 0)).ok()?;
+            Some((k, v))
+        })
+        .collect()
 }

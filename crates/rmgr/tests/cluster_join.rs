@@ -143,6 +143,46 @@ fn rmgr_becomes_the_active_manager_of_a_pacific_cluster() {
     let (rc, out, err) = lab.ceph(&["tell", "mgr", "version"]);
     assert_eq!(rc, 0, "{err}");
     assert!(out.contains("rmgr"), "{out}");
+    // `ceph tell mgr` and `ceph daemon mgr.x` answer Pacific's admin-socket commands (not
+    // the module commands), over the running config (conf file, mons, runtime values).
+    let json = |args: &[&str]| -> Value {
+        let (rc, out, err) = lab.ceph(args);
+        assert_eq!(rc, 0, "{args:?}: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+    };
+    assert_eq!(json(&["tell", "mgr", "mgr_status"])["initialized"], true);
+    assert_eq!(
+        json(&["tell", "mgr", "dump_cache"]),
+        serde_json::json!({"cache": []})
+    );
+    let (rc, _, err) = lab.ceph(&["tell", "mgr", "hello", "world"]);
+    assert_eq!(rc, 22, "a module command is no daemon command: {err}");
+    let get = |var: &str| json(&["tell", "mgr", "config", "get", var])[var].clone();
+    assert_eq!(get("debug_mgr"), "2/5");
+    assert_eq!(
+        json(&["tell", "mgr", "config", "set", "debug_mgr", "5"]),
+        serde_json::json!({"success": ""})
+    );
+    assert_eq!(get("debug_mgr"), "5/5");
+    assert_eq!(
+        json(&["tell", "mgr", "config", "diff"])["diff"]["debug_mgr"],
+        serde_json::json!({"default": "2/5", "override": "5/5", "final": "5/5"})
+    );
+    json(&["tell", "mgr", "config", "unset", "debug_mgr"]);
+    assert_eq!(get("debug_mgr"), "2/5");
+    let (rc, _, err) = lab.ceph(&["tell", "mgr", "config", "get", "nosuch"]);
+    assert_eq!(rc, 2, "{err}");
+    assert!(err.contains("error getting 'nosuch'"), "{err}");
+    // The conf's admin socket ($run_dir/$cluster-$name.asok), and the conf file's values.
+    let v = json(&["daemon", "mgr.x", "config", "get", "osd_pool_default_size"]);
+    assert_eq!(v, serde_json::json!({"osd_pool_default_size": "1"}));
+    assert!(json(&["daemon", "mgr.x", "help"])["mgr_status"].is_string());
+    // The PG health checks read the conf file's osd_pool_default_size (1), not the
+    // table's 3: one OSD raises no TOO_FEW_OSDS (a report goes out every 5 s).
+    std::thread::sleep(Duration::from_secs(6));
+    let (rc, out, err) = lab.ceph(&["health", "detail"]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(!out.contains("TOO_FEW_OSDS"), "{out}");
     let (rc, _, err) = lab.ceph(&["hello", "world", "a", "b"]);
     assert_eq!(rc, 22, "{err}");
     // perm is enforced against the client's mgr caps: `allow r` runs r commands only.
