@@ -54,29 +54,36 @@ pub struct DaemonCommands {
     pub nonce: u32,
 }
 
+/// Each command of the set: its words (the `prefix` and the other literal words of its
+/// signature) and its description; parsed once.
+fn described() -> &'static [(String, Value)] {
+    static SET: std::sync::OnceLock<Vec<(String, Value)>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let v: Value = serde_json::from_str(DESCRIPTIONS).unwrap_or_default();
+        v.as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|d| {
+                let words: Vec<&str> = d["sig"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                (!words.is_empty()).then(|| (words.join(" "), d.clone()))
+            })
+            .collect()
+    })
+}
+
 /// The `prefix` (and the other words) of each command of the set.
-fn command_prefixes() -> Vec<String> {
-    let v: Value = serde_json::from_str(DESCRIPTIONS).unwrap_or_default();
-    let mut out = Vec::new();
-    if let Some(m) = v.as_object() {
-        for d in m.values() {
-            let words: Vec<&str> = d["sig"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            if !words.is_empty() {
-                out.push(words.join(" "));
-            }
-        }
-    }
-    out
+fn command_prefixes() -> impl Iterator<Item = &'static str> {
+    described().iter().map(|(w, _)| w.as_str())
 }
 
 /// Whether `prefix` is one of the daemon commands.
 pub fn is_daemon_command(prefix: &str) -> bool {
-    command_prefixes().iter().any(|p| p == prefix)
+    command_prefixes().any(|p| p == prefix)
 }
 
 /// JSON as Ceph's formatter writes it for `format` (json-pretty unless `json`).
@@ -288,18 +295,11 @@ impl DaemonCommands {
             }
             // The admin socket's help: prefix → help, for the commands that have one.
             "help" => {
-                let v: Value = serde_json::from_str(DESCRIPTIONS).unwrap_or_default();
                 let mut m = BTreeMap::new();
-                for d in v.as_object().into_iter().flat_map(|m| m.values()) {
+                for (words, d) in described() {
                     let help = d["help"].as_str().unwrap_or("");
-                    let words: Vec<&str> = d["sig"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .collect();
                     if !help.is_empty() {
-                        m.insert(words.join(" "), Value::String(help.to_string()));
+                        m.insert(words.clone(), Value::String(help.to_string()));
                     }
                 }
                 ok(Value::Object(m.into_iter().collect()))
@@ -538,7 +538,7 @@ mod tests {
 
     #[test]
     fn the_set_is_the_stock_managers() {
-        let p = command_prefixes();
+        let p: Vec<&str> = command_prefixes().collect();
         assert_eq!(p.len(), 37);
         for c in [
             "config get",

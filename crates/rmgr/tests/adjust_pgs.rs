@@ -133,15 +133,7 @@ fn wait_for_pool(lab: &Lab, daemon: &Daemon, n: u64, secs: u64) {
 #[test]
 fn pg_num_follows_its_target_up_and_down() {
     let lab = Lab::start(3);
-    let conf = lab.conf();
-    let daemon = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        "/nonexistent-rmgr-module-path",
-    ]);
+    let daemon = Daemon::bare_in(&lab, "x");
     wait_for(30, "rmgr to be active and available", || {
         lab.mgr_available()
     });

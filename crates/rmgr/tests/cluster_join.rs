@@ -294,15 +294,7 @@ fn rmgr_becomes_the_active_manager_of_a_pacific_cluster() {
 #[test]
 fn rmgr_joins_a_cluster_with_auth_none() {
     let lab = Lab::start("none");
-    let conf = lab.conf();
-    let daemon = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        "/nonexistent-rmgr-module-path",
-    ]);
+    let daemon = Daemon::bare_in(&lab, "x");
     let mut dump = Value::Null;
     wait_for(30, "rmgr to be active and available (auth none)", || {
         dump = lab.mgr_dump();

@@ -512,15 +512,7 @@ fn osd_reports_reach_the_mons_commands_and_modules() {
 #[test]
 fn pg_states_reach_the_mons_with_auth_none() {
     let lab = Lab::start("none", 1);
-    let conf = lab.conf();
-    let daemon = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        "/nonexistent-rmgr-module-path",
-    ]);
+    let daemon = Daemon::bare_in(&lab, "x");
     wait_for(30, "rmgr active and available (auth none)", || {
         lab.mgr_available()
     });

@@ -257,15 +257,7 @@ fn active_and_standby_report_their_running_config_to_the_active() {
 /// A lone rmgr reports to itself with `up.sh`'s `env` (connection modes, auth).
 fn lone_manager_reports_to_itself(prefix: &str, env: &[(&str, &str)]) {
     let lab = Lab::up(prefix, env);
-    let conf = lab.conf();
-    let x = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        "/nonexistent-rmgr-module-path",
-    ]);
+    let x = Daemon::bare_in(&lab, "x");
     wait_for(60, "mgr.x active and available", || {
         let d = mgr_dump(&lab);
         d["active_name"] == "x" && d["available"] == true

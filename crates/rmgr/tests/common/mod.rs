@@ -55,6 +55,20 @@ impl Daemon {
         d
     }
 
+    /// `mgr.<id>` of `lab` with no Python modules (only the bundled Rust ones): the
+    /// manager's own side of a cluster, quick to start.
+    pub fn bare_in(lab: &lab::Lab, id: &str) -> Daemon {
+        let conf = lab.conf();
+        Daemon::start(&[
+            "--conf",
+            conf.to_str().unwrap(),
+            "--id",
+            id,
+            "--module-path",
+            "/nonexistent-rmgr-module-path",
+        ])
+    }
+
     /// A daemon with no Python modules (only the bundled Rust ones): quick to start.
     pub fn bare() -> Daemon {
         Daemon::start(&["--module-path", "/nonexistent-rmgr-module-path"])
