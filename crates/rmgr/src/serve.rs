@@ -34,7 +34,8 @@ struct ServeArgs {
     /// from the keyring option or <mgr_data>/keyring). Without it rmgr runs standalone.
     #[arg(long)]
     conf: Option<PathBuf>,
-    /// Log file (default: <data>/rmgr.log).
+    /// Log file (default: on a cluster the conf's log_file for mgr.<id>, as ceph-mgr
+    /// writes it, when its directory exists; else <data>/rmgr.log).
     #[arg(long)]
     log_file: Option<PathBuf>,
     /// Seconds a module command may run before it fails with ETIMEDOUT (a Python
@@ -122,7 +123,13 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700));
     }
-    let log_path = args.log_file.unwrap_or_else(|| data.join("rmgr.log"));
+    // On a cluster, the conf file says where mgr.<id> logs and writes its pid, as for
+    // ceph-mgr (an unreadable conf fails later, in the join, with the parser's message).
+    let conf_file = args
+        .conf
+        .as_deref()
+        .and_then(|p| rmgr_msgr::CephConf::load(p, &args.id).ok());
+    let log_path = log_path(args.log_file.clone(), conf_file.as_ref(), &data);
     let logging = Arc::new(logging::init(&log_path, "2/5").context("cannot open the log file")?);
     let store = Arc::new(
         Store::open(&data.join("rmgr.db"))
@@ -197,7 +204,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ]
         .into_iter()
         .collect(),
-        file_options: conf_file_options(args.conf.as_deref(), &args.id),
+        file_options: conf_file_options(conf_file.as_ref()),
     })
     .await
     .context("cannot start the core")?;
@@ -256,6 +263,16 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         sock.display()
     );
     tracing::info!(socket = %sock.display(), "ready");
+    let pid_file = conf_file
+        .as_ref()
+        .and_then(|c| c.get("pid_file"))
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    if let Some(p) = &pid_file {
+        if let Err(e) = pidfile_write(p) {
+            tracing::warn!(pid_file = %p.display(), "cannot write the pid file: {e}");
+        }
+    }
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
@@ -277,8 +294,39 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(5), &mut asok).await;
     core.shutdown().await;
     dispatcher.abort();
+    if let Some(p) = &pid_file {
+        pidfile_remove(p);
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Where the daemon logs: `--log-file`; on a cluster the conf's `log_file` for mgr.<id>
+/// (metavariables expanded) when its directory exists, as ceph-mgr logs there; else
+/// `<data>/rmgr.log`.
+fn log_path(flag: Option<PathBuf>, conf: Option<&rmgr_msgr::CephConf>, data: &Path) -> PathBuf {
+    flag.or_else(|| {
+        let p = PathBuf::from(conf?.get("log_file")?);
+        p.parent()
+            .is_some_and(|d| !d.as_os_str().is_empty() && d.is_dir())
+            .then_some(p)
+    })
+    .unwrap_or_else(|| data.join("rmgr.log"))
+}
+
+/// `pidfile_write`: our pid and a newline.
+fn pidfile_write(path: &Path) -> std::io::Result<()> {
+    std::fs::write(path, format!("{}\n", std::process::id()))
+}
+
+/// `pidfile_remove`: only a file that still holds our pid (another daemon may own it by
+/// now).
+fn pidfile_remove(path: &Path) {
+    let ours =
+        std::fs::read_to_string(path).is_ok_and(|s| s.trim() == std::process::id().to_string());
+    if ours {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// On a cluster, what workers need to give modules a librados handle as `mgr.<id>`
@@ -308,8 +356,8 @@ fn librados_env(
 /// rmgr's option table knows, normalised and with metavariables expanded: what a stock
 /// manager's `get_ceph_option` answers (modules read `osd_pool_default_size` … from
 /// here); like Ceph's `CONF_FILE` level they outrank the mons' values.
-fn conf_file_options(conf: Option<&Path>, id: &str) -> BTreeMap<String, String> {
-    let Some(conf) = conf.and_then(|p| rmgr_msgr::CephConf::load(p, id).ok()) else {
+fn conf_file_options(conf: Option<&rmgr_msgr::CephConf>) -> BTreeMap<String, String> {
+    let Some(conf) = conf else {
         return BTreeMap::new();
     };
     conf.entries()
@@ -320,4 +368,60 @@ fn conf_file_options(conf: Option<&Path>, id: &str) -> BTreeMap<String, String> 
             Some((k, v))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf_with(dir: &Path, mgr_section: &str) -> rmgr_msgr::CephConf {
+        let p = dir.join("ceph.conf");
+        std::fs::write(
+            &p,
+            format!("[global]\nmon_host = 127.0.0.1:3300\n[mgr]\n{mgr_section}\n"),
+        )
+        .unwrap();
+        rmgr_msgr::CephConf::load(&p, "x").unwrap()
+    }
+
+    #[test]
+    fn the_log_goes_where_the_flag_then_the_conf_says() {
+        let t = tempfile::tempdir().unwrap();
+        let data = t.path().join("data");
+        let logs = t.path().join("log");
+        std::fs::create_dir_all(&logs).unwrap();
+        let conf = conf_with(
+            t.path(),
+            &format!("log_file = {}/$name.log", logs.display()),
+        );
+        assert_eq!(
+            log_path(None, Some(&conf), &data),
+            logs.join("mgr.x.log"),
+            "the conf's log_file, expanded"
+        );
+        let flag = t.path().join("flag.log");
+        assert_eq!(log_path(Some(flag.clone()), Some(&conf), &data), flag);
+        assert_eq!(log_path(None, None, &data), data.join("rmgr.log"));
+        // A directory that does not exist (a conf written for another host): our own.
+        let conf = conf_with(t.path(), "log_file = /nonexistent-rmgr-dir/$name.log");
+        assert_eq!(log_path(None, Some(&conf), &data), data.join("rmgr.log"));
+        let conf = conf_with(t.path(), "debug_mgr = 1");
+        assert_eq!(log_path(None, Some(&conf), &data), data.join("rmgr.log"));
+    }
+
+    #[test]
+    fn the_pid_file_holds_our_pid_and_is_removed_only_if_ours() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("mgr.x.pid");
+        pidfile_write(&p).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            format!("{}\n", std::process::id())
+        );
+        pidfile_remove(&p);
+        assert!(!p.exists());
+        std::fs::write(&p, "1\n").unwrap();
+        pidfile_remove(&p);
+        assert!(p.exists(), "another daemon's pid file stays");
+    }
 }

@@ -294,13 +294,27 @@ fn rmgr_becomes_the_active_manager_of_a_pacific_cluster() {
 #[test]
 fn rmgr_joins_a_cluster_with_auth_none() {
     let lab = Lab::start("none");
-    let daemon = Daemon::bare_in(&lab, "x");
+    let conf = lab.conf();
+    // Without --log-file: like ceph-mgr it logs to the conf's log_file and writes its
+    // pid_file (the lab's `$run_dir/$name.pid`).
+    let mut daemon = Daemon::start_own_log(&[
+        "--conf",
+        conf.to_str().unwrap(),
+        "--id",
+        "x",
+        "--module-path",
+        "/nonexistent-rmgr-module-path",
+    ]);
     let mut dump = Value::Null;
     wait_for(30, "rmgr to be active and available (auth none)", || {
         dump = lab.mgr_dump();
         dump["active_name"] == "x" && dump["available"] == true
     });
-    assert!(daemon.log().contains("auth=\"none\""), "{}", daemon.log());
+    let log = std::fs::read_to_string(lab.dir.join("log/mgr.x.log")).unwrap_or_default();
+    assert!(log.contains("auth=\"none\""), "{log}");
+    let pid_file = lab.dir.join("run/mgr.x.pid");
+    let pid = std::fs::read_to_string(&pid_file).expect("mgr.x's pid file");
+    assert_eq!(Some(pid.trim().parse::<u32>().unwrap()), daemon.pid());
     let names: Vec<&str> = dump["available_modules"]
         .as_array()
         .unwrap()
@@ -308,6 +322,8 @@ fn rmgr_joins_a_cluster_with_auth_none() {
         .filter_map(|m| m["name"].as_str())
         .collect();
     assert!(names.contains(&"rust_hello"), "{names:?}");
+    daemon.stop();
+    assert!(!pid_file.exists(), "the pid file outlived a clean stop");
     drop(daemon);
     drop(lab);
 }

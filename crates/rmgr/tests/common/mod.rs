@@ -43,13 +43,31 @@ impl Run {
 }
 
 impl Daemon {
-    /// Starts a daemon with extra `rmgr serve` arguments and waits for its socket.
+    /// Starts a daemon with extra `rmgr serve` arguments and waits for its socket. Its
+    /// log is `<data>/rmgr.log` ([`Daemon::log`]), also on a cluster, where the conf's
+    /// `log_file` would otherwise win.
     pub fn start(extra: &[&str]) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
+        let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        if !args.iter().any(|a| a == "--log-file") {
+            args.push("--log-file".into());
+            args.push(dir.path().join("rmgr.log").to_string_lossy().into_owned());
+        }
+        Daemon::spawned(dir, args)
+    }
+
+    /// Like [`Daemon::start`], logging where the daemon decides by itself (on a cluster:
+    /// the conf's `log_file`).
+    pub fn start_own_log(extra: &[&str]) -> Daemon {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Daemon::spawned(dir, extra.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn spawned(dir: tempfile::TempDir, args: Vec<String>) -> Daemon {
         let mut d = Daemon {
             dir,
             child: None,
-            args: extra.iter().map(|s| s.to_string()).collect(),
+            args,
         };
         d.spawn();
         d
@@ -137,6 +155,11 @@ impl Daemon {
         }
         let _ = child.kill();
         child.wait().ok()
+    }
+
+    /// The running daemon's pid.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     pub fn restart(&mut self) {
