@@ -238,8 +238,8 @@ pub(crate) fn handle(prefix: &str, ctx: &Ctx) -> Option<Outcome> {
                 "pg getmap: the binary PGMap encoding is not available from rmgr; use 'pg dump -f json'",
             ),
         },
-        "pg dump" => pg_dump(ctx, false),
-        "pg dump_json" => pg_dump(ctx, true),
+        "pg dump" => pg_dump_memo(ctx, false),
+        "pg dump_json" => pg_dump_memo(ctx, true),
         "pg dump_pools_json" => {
             let pm = PgMap::new(ctx);
             let fmt = Fmt::from_cmd(ctx.cmd, Fmt::Json);
@@ -438,6 +438,64 @@ fn brief(p: &Value) -> Value {
         "up_primary": p.get("up_primary").cloned().unwrap_or(json!(-1)),
         "acting_primary": p.get("acting_primary").cloned().unwrap_or(json!(-1)),
     })
+}
+
+/// One remembered `pg dump` answer: the `get()` snapshots it read (held, so their
+/// addresses stay theirs), `pg_ready`, the command, and the answer.
+struct DumpMemo {
+    d: std::sync::Arc<Value>,
+    ping: Option<std::sync::Arc<Value>>,
+    ready: bool,
+    cmd: Map<String, Value>,
+    json_only: bool,
+    out: Outcome,
+}
+
+/// How many (inputs, command) answers `pg dump` remembers: a few formats and selections.
+const DUMP_MEMOS: usize = 4;
+
+/// `pg dump` is polled by monitoring far more often than the PGMap changes (once per
+/// stats period), and its answer is a function of the snapshots and the command only:
+/// an answer for the same snapshots (the same `Arc`s) and command is given again instead
+/// of being rendered again (≈ 0.4 ms of CPU for a 30 KB dump).
+fn pg_dump_memo(ctx: &Ctx, json_only: bool) -> Outcome {
+    static MEMOS: std::sync::Mutex<Vec<DumpMemo>> = std::sync::Mutex::new(Vec::new());
+    let pm = PgMap::new(ctx);
+    let ready = ctx.pg_ready();
+    let same_ping = |m: &DumpMemo| match (&m.ping, &pm.ping) {
+        (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    };
+    if let Ok(memos) = MEMOS.lock() {
+        let hit = memos.iter().find(|m| {
+            std::sync::Arc::ptr_eq(&m.d, &pm.d)
+                && same_ping(m)
+                && m.ready == ready
+                && m.json_only == json_only
+                && m.cmd == *ctx.cmd
+        });
+        if let Some(m) = hit {
+            return m.out.clone();
+        }
+    }
+    let out = pg_dump(ctx, json_only);
+    if let Ok(mut memos) = MEMOS.lock() {
+        // Answers over older snapshots can never be asked for again.
+        memos.retain(|m| std::sync::Arc::ptr_eq(&m.d, &pm.d) && same_ping(m));
+        if memos.len() >= DUMP_MEMOS {
+            memos.remove(0);
+        }
+        memos.push(DumpMemo {
+            d: pm.d.clone(),
+            ping: pm.ping.clone(),
+            ready,
+            cmd: ctx.cmd.clone(),
+            json_only,
+            out: out.clone(),
+        });
+    }
+    out
 }
 
 fn pg_dump(ctx: &Ctx, json_only: bool) -> Outcome {

@@ -422,3 +422,47 @@ fn pg_getmap_from_binary_source() {
     );
     assert_eq!(none.rc, -95);
 }
+
+/// `pg dump` answers again from memory only for the very same snapshots and command: a
+/// new `get('pg_dump')` (the next stats period) or another format renders anew.
+#[test]
+fn pg_dump_is_remembered_only_for_the_same_snapshot() {
+    struct Held(
+        std::sync::Mutex<Map<String, Value>>,
+        std::sync::Mutex<std::collections::HashMap<String, Arc<Value>>>,
+    );
+    impl Source for Held {
+        fn get(&self, name: &str) -> Option<Arc<Value>> {
+            // One Arc per name until the test replaces it, as the core hands them out.
+            let mut held = self.1.lock().unwrap();
+            if let Some(a) = held.get(name) {
+                return Some(a.clone());
+            }
+            let a = Arc::new(self.0.lock().unwrap().get(name)?.clone());
+            held.insert(name.to_string(), a.clone());
+            Some(a)
+        }
+    }
+    let (inputs, _) = load(".");
+    let src = Held(std::sync::Mutex::new(inputs.v), Default::default());
+    let cmd = |fmt: &str| -> Map<String, Value> {
+        serde_json::from_value(serde_json::json!({"prefix": "pg dump", "format": fmt})).unwrap()
+    };
+    let first = execute("pg dump", &cmd("json"), &src);
+    assert_eq!(first.rc, 0, "{first:?}");
+    assert_eq!(execute("pg dump", &cmd("json"), &src), first);
+    let plain = execute("pg dump", &cmd("plain"), &src);
+    assert_ne!(plain.outb, first.outb, "another format is rendered, not remembered");
+    // The next stats period: a new snapshot with another version.
+    {
+        let mut v = src.0.lock().unwrap();
+        let d = v.get_mut("pg_dump").unwrap();
+        d["version"] = Value::from(d["version"].as_u64().unwrap_or(0) + 1);
+        src.1.lock().unwrap().remove("pg_dump");
+    }
+    let next = execute("pg dump", &cmd("json"), &src);
+    assert_ne!(next.outb, first.outb, "a new snapshot is rendered anew");
+    let v: Value = serde_json::from_slice(&next.outb).unwrap();
+    let want = src.0.lock().unwrap()["pg_dump"]["version"].clone();
+    assert_eq!(v["pg_map"]["version"], want);
+}
