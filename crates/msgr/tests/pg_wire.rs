@@ -222,11 +222,11 @@ fn decoded_values_match_pg_dump() {
             );
             assert_eq!(
                 j["stat_sum"]["num_objects"].as_i64(),
-                Some(st.stats.sum.num_objects)
+                Some(st.stats.num_objects)
             );
             assert_eq!(
                 j["stat_sum"]["num_bytes"].as_i64(),
-                Some(st.stats.sum.num_bytes)
+                Some(st.stats.num_bytes)
             );
             assert_eq!(j["log_size"].as_i64(), Some(st.log_size));
             assert_eq!(j["up_primary"].as_i64(), Some(i64::from(st.up_primary)));
@@ -272,7 +272,7 @@ fn digest_matches_pg_dump_totals() {
     let sum = &dump["pg_map"]["pg_stats_sum"]["stat_sum"];
     assert_eq!(
         sum["num_objects"].as_i64(),
-        Some(d.pg_sum.stats.sum.num_objects)
+        Some(d.pg_sum.stats.num_objects)
     );
     assert_eq!(
         d.num_pg,
@@ -493,7 +493,7 @@ fn pg_stat() -> impl Strategy<Value = PgStat> {
                 last_scrub_stamp: t1,
                 last_deep_scrub_stamp: t2,
                 last_clean_scrub_stamp: t3,
-                stats: ObjectStatCollection { sum },
+                stats: sum,
                 log_size,
                 ondisk_log_size: log_size.wrapping_mul(3),
                 up_primary: up.first().copied().unwrap_or(-1),
@@ -596,7 +596,7 @@ fn pool_stat() -> impl Strategy<Value = PoolStat> {
         any::<i32>(),
     )
         .prop_map(|(sum, store_stats, a, b, c, d, e)| PoolStat {
-            stats: ObjectStatCollection { sum },
+            stats: sum,
             store_stats,
             log_size: a,
             ondisk_log_size: b,

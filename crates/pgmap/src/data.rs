@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::fmt::Obj;
 use crate::osdmap::OsdMapView;
 use crate::pgmap::PgMap;
+use crate::time::UTimeExt;
 use crate::types::*;
 
 /// Every name [`PgMap::data`] answers.
@@ -139,7 +140,7 @@ impl PgMap {
                 for (pgid, st) in self.pg_stat.iter() {
                     if st.state & PG_STATE_ACTIVE != 0 && st.state & PG_STATE_CLEAN != 0 {
                         v.push(json!({
-                            "pgid": format!("{}.{}", pgid.pool, pgid.ps),
+                            "pgid": format!("{}.{}", pgid.pool, pgid.seed),
                             "state": pg_state_string(st.state),
                             "reported_epoch": st.reported_epoch,
                         }));
@@ -341,9 +342,10 @@ impl PgMap {
         o.put("num_pools", self.pg_pool_sum.len());
         o.put("num_objects", self.pg_sum.stats.num_objects);
         o.put("data_bytes", self.pg_sum.stats.num_bytes);
-        o.put("bytes_used", self.osd_sum.statfs.get_used_raw());
-        o.put("bytes_avail", self.osd_sum.statfs.available);
-        o.put("bytes_total", self.osd_sum.statfs.total);
+        let s = &self.osd_sum.statfs;
+        o.put("bytes_used", s.get_used_raw() as i64);
+        o.put("bytes_avail", s.available as i64);
+        o.put("bytes_total", s.total as i64);
         if self.num_pg_unknown > 0 {
             o.f32(
                 "unknown_pgs_ratio",
@@ -375,10 +377,11 @@ impl PgMap {
         o.put("num_pg_by_state", v);
         o.put("num_pgs", self.num_pg);
         o.put("num_bytes", self.pg_sum.stats.num_bytes);
-        o.put("total_bytes", self.osd_sum.statfs.total);
-        o.put("total_avail_bytes", self.osd_sum.statfs.available);
-        o.put("total_used_bytes", self.osd_sum.statfs.get_used());
-        o.put("total_used_raw_bytes", self.osd_sum.statfs.get_used_raw());
+        let s = &self.osd_sum.statfs;
+        o.put("total_bytes", s.total as i64);
+        o.put("total_avail_bytes", s.available as i64);
+        o.put("total_used_bytes", s.get_used() as i64);
+        o.put("total_used_raw_bytes", s.get_used_raw() as i64);
         let d = pos(self.pg_sum_delta.clone());
         let sd = self.stamp_delta.as_f64();
         if d.stats.num_rd != 0 || d.stats.num_wr != 0 {
@@ -407,10 +410,10 @@ impl PgMap {
     pub fn dump_cluster_stats(&self, o: &mut Obj, om: &OsdMapView) {
         let s = &self.osd_sum.statfs;
         let mut st = o.sub();
-        st.put("total_bytes", s.total);
-        st.put("total_avail_bytes", s.available);
-        st.put("total_used_bytes", s.get_used());
-        st.put("total_used_raw_bytes", s.get_used_raw());
+        st.put("total_bytes", s.total as i64);
+        st.put("total_avail_bytes", s.available as i64);
+        st.put("total_used_bytes", s.get_used() as i64);
+        st.put("total_used_raw_bytes", s.get_used_raw() as i64);
         st.f32("total_used_raw_ratio", s.get_used_raw_ratio());
         st.put("num_osds", self.osd_sum.num_osds);
         st.put("num_per_pool_osds", self.osd_sum.num_per_pool_osds);
@@ -423,10 +426,10 @@ impl PgMap {
         for (class, c) in self.osd_sum_by_class(om) {
             let s = &c.statfs;
             let mut e = o.sub();
-            e.put("total_bytes", s.total);
-            e.put("total_avail_bytes", s.available);
-            e.put("total_used_bytes", s.get_used());
-            e.put("total_used_raw_bytes", s.get_used_raw());
+            e.put("total_bytes", s.total as i64);
+            e.put("total_avail_bytes", s.available as i64);
+            e.put("total_used_bytes", s.get_used() as i64);
+            e.put("total_used_raw_bytes", s.get_used_raw() as i64);
             e.f32("total_used_raw_ratio", s.get_used_raw_ratio());
             bc.obj(&class, e);
         }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::osdmap::OsdMapView;
 use crate::pgmap::PgMap;
-use crate::time::{utimespan_str, UTime};
+use crate::time::{utimespan_str, UTime, UTimeExt};
 use crate::types::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -379,7 +379,7 @@ impl PgMap {
         };
         let stuck_since = |k: Stuck, p: &PgStat| -> UTime {
             match k {
-                Stuck::None => UTime::ZERO,
+                Stuck::None => UTime::default(),
                 Stuck::Peering => p.last_active.max(p.last_peered),
                 Stuck::Undersized => p.last_fullsized,
                 Stuck::Stale => p.last_unstale,

@@ -18,5 +18,5 @@ pub mod wire;
 pub use health::{HealthCheck, HealthConfig, Severity};
 pub use osdmap::OsdMapView;
 pub use pgmap::{Incremental, PgCount, PgMap, PgMapConfig, RecoveryStats};
-pub use time::UTime;
+pub use time::{UTime, UTimeExt};
 pub use types::*;

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::time::UTime;
+use crate::time::{UTime, UTimeExt};
 
 #[derive(Clone, Debug, Default)]
 pub struct PoolInfo {

@@ -8,17 +8,11 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::osdmap::OsdMapView;
-use crate::time::UTime;
+use crate::time::{UTime, UTimeExt};
 use crate::types::*;
 use crate::umap::StdUMap;
 
-/// `PGMapDigest::pg_count`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PgCount {
-    pub acting: i32,
-    pub up_not_acting: i32,
-    pub primary: i32,
-}
+pub use rmgr_msgr::messages::mon_mgr_report::PgCount;
 
 /// Tunables the PGMap itself reads (`mon_stat_smooth_intervals`, …).
 #[derive(Clone, Debug)]
@@ -62,12 +56,12 @@ impl Incremental {
     }
     fn stat_osd_down_up(&mut self, osd: i32, pg_map: &PgMap) {
         if let Some(p) = self.osd_stat_updates.get_mut(&osd) {
-            p.op_queue_age_hist.clear();
+            p.op_queue_age_hist.h.clear();
             return;
         }
         if let Some(q) = pg_map.osd_stat.get(&osd) {
             let mut t = q.clone();
-            t.op_queue_age_hist.clear();
+            t.op_queue_age_hist.h.clear();
             self.osd_stat_updates.insert(osd, t);
         }
     }
@@ -141,7 +135,7 @@ impl PgMap {
         PgMap {
             cfg,
             version: 0,
-            stamp: UTime::ZERO,
+            stamp: UTime::default(),
             last_osdmap_epoch: 0,
             last_pg_scan: 0,
             pg_stat: StdUMap::new(),
@@ -164,7 +158,7 @@ impl PgMap {
             creating_pgs: BTreeSet::new(),
             pg_sum_deltas: VecDeque::new(),
             pg_sum_delta: PoolStat::default(),
-            stamp_delta: UTime::ZERO,
+            stamp_delta: UTime::default(),
             per_pool_sum_delta: HashMap::new(),
             per_pool_sum_deltas_stamps: HashMap::new(),
             per_pool_sum_deltas: HashMap::new(),
@@ -222,7 +216,7 @@ impl PgMap {
             let Some(pg_num) = self.existing_pools.get(&(pgid.pool as i64)) else {
                 continue;
             };
-            if pgid.ps >= *pg_num {
+            if pgid.seed >= *pg_num {
                 continue;
             }
             if let Some(cur) = self.pg_stat.get(pgid) {
@@ -304,7 +298,7 @@ impl PgMap {
                 if st.statfs.total != 0 {
                     inc.stat_osd_out(*osd);
                 }
-            } else if !om.is_up(*osd) && !st.op_queue_age_hist.is_empty() {
+            } else if !om.is_up(*osd) && !st.op_queue_age_hist.h.is_empty() {
                 inc.stat_osd_down_up(*osd, self);
             }
         }
@@ -358,7 +352,7 @@ impl PgMap {
         inc.pg_stat_updates.retain(|k, _| {
             new_pg_num
                 .get(&(k.pool as i64))
-                .map(|n| k.ps < *n)
+                .map(|n| k.seed < *n)
                 .unwrap_or(false)
         });
     }
@@ -703,8 +697,8 @@ impl PgMap {
                 if info.statfs.total == 0 || *w == 0.0 {
                     continue;
                 }
-                let unusable = info.statfs.kb() as f64 * (1.0 - f64::from(fratio));
-                let mut avail = (info.statfs.kb_avail() as f64 - unusable).max(0.0);
+                let unusable = signed_kb(info.statfs.total) as f64 * (1.0 - f64::from(fratio));
+                let mut avail = (signed_kb(info.statfs.available) as f64 - unusable).max(0.0);
                 avail *= 1024.0;
                 let proj = (avail / f64::from(*w)) as i64;
                 if min < 0 || proj < min {
@@ -779,7 +773,10 @@ impl PgMap {
             }
             match out.get_mut(&pool) {
                 None => {
-                    out.insert(pool, st.purged_snaps.clone());
+                    out.insert(
+                        pool,
+                        st.purged_snaps.iter().map(|(s, l)| (*s, *l)).collect(),
+                    );
                 }
                 Some(cur) => *cur = intersect(cur, &st.purged_snaps),
             }
@@ -788,10 +785,10 @@ impl PgMap {
     }
 }
 
-fn intersect(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+fn intersect(a: &[(u64, u64)], b: &SnapIntervalSet) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
     for &(s1, l1) in a {
-        for &(s2, l2) in b {
+        for (&s2, &l2) in b {
             let s = s1.max(s2);
             let e = (s1 + l1).min(s2 + l2);
             if e > s {

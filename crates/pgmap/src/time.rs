@@ -2,57 +2,57 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UTime {
-    pub sec: u32,
-    pub nsec: u32,
+pub use rmgr_msgr::messages::osd_types::UTime;
+
+/// What the PGMap does with a `utime_t` beyond the wire type's own methods: clocks,
+/// clamped arithmetic, Ceph's stream format and its parser.
+pub trait UTimeExt {
+    fn from_system(t: SystemTime) -> UTime;
+    fn from_secs_f64(s: f64) -> UTime;
+    /// `a -= b` (clamped at zero).
+    fn sub(&self, o: &UTime) -> UTime;
+    fn add(&self, o: &UTime) -> UTime;
+    /// `utime_t`'s `operator<<`: relative times as `sec.usec`, absolute ones as
+    /// `YYYY-MM-DDTHH:MM:SS.uuuuuu+0000` (the manager runs in UTC).
+    fn stamp(&self) -> String;
+    /// Parses `2026-11-29T01:37:00.274035+0000` (and a `Z`-less/offset-less variant).
+    fn parse(s: &str) -> Option<UTime>;
 }
 
-impl UTime {
-    pub const ZERO: UTime = UTime { sec: 0, nsec: 0 };
-    pub fn new(sec: u32, nsec: u32) -> UTime {
-        UTime { sec, nsec }
+fn nanos(t: &UTime) -> i128 {
+    i128::from(t.sec) * 1_000_000_000 + i128::from(t.nsec)
+}
+
+fn from_nanos(n: i128) -> UTime {
+    let n = n.max(0);
+    UTime {
+        sec: (n / 1_000_000_000) as u32,
+        nsec: (n % 1_000_000_000) as u32,
     }
-    pub fn from_system(t: SystemTime) -> UTime {
+}
+
+impl UTimeExt for UTime {
+    fn from_system(t: SystemTime) -> UTime {
         let d = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
         UTime {
             sec: d.as_secs() as u32,
             nsec: d.subsec_nanos(),
         }
     }
-    pub fn from_secs_f64(s: f64) -> UTime {
+    fn from_secs_f64(s: f64) -> UTime {
         let s = s.max(0.0);
         UTime {
             sec: s.trunc() as u32,
             nsec: ((s.fract()) * 1e9) as u32,
         }
     }
-    pub fn is_zero(&self) -> bool {
-        self.sec == 0 && self.nsec == 0
+    fn sub(&self, o: &UTime) -> UTime {
+        from_nanos(nanos(self) - nanos(o))
     }
-    pub fn as_f64(&self) -> f64 {
-        f64::from(self.sec) + f64::from(self.nsec) * 1e-9
+    fn add(&self, o: &UTime) -> UTime {
+        from_nanos(nanos(self) + nanos(o))
     }
-    pub(crate) fn nanos(&self) -> i128 {
-        i128::from(self.sec) * 1_000_000_000 + i128::from(self.nsec)
-    }
-    fn from_nanos(n: i128) -> UTime {
-        let n = n.max(0);
-        UTime {
-            sec: (n / 1_000_000_000) as u32,
-            nsec: (n % 1_000_000_000) as u32,
-        }
-    }
-    /// `a -= b` (clamped at zero).
-    pub fn sub(&self, o: &UTime) -> UTime {
-        UTime::from_nanos(self.nanos() - o.nanos())
-    }
-    pub fn add(&self, o: &UTime) -> UTime {
-        UTime::from_nanos(self.nanos() + o.nanos())
-    }
-    /// `utime_t`'s `operator<<`: relative times as `sec.usec`, absolute ones as
-    /// `YYYY-MM-DDTHH:MM:SS.uuuuuu+0000` (the manager runs in UTC).
-    pub fn stamp(&self) -> String {
+    fn stamp(&self) -> String {
         let usec = self.nsec / 1000;
         if self.sec < 60 * 60 * 24 * 365 * 10 {
             return format!("{}.{:06}", self.sec, usec);
@@ -60,21 +60,7 @@ impl UTime {
         let (y, mo, d, h, mi, s) = civil(i64::from(self.sec));
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{usec:06}+0000")
     }
-    /// `ctime_r()` without the newline, in UTC: `Thu Jan  1 00:00:00 1970`.
-    pub fn ctime(sec: i64) -> String {
-        const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-        const MN: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        let (y, mo, d, h, mi, s) = civil(sec);
-        let wd = WD[(sec.div_euclid(86400)).rem_euclid(7) as usize];
-        format!(
-            "{wd} {} {d:2} {h:02}:{mi:02}:{s:02} {y}",
-            MN[(mo - 1) as usize]
-        )
-    }
-    /// Parses `2026-11-29T01:37:00.274035+0000` (and a `Z`-less/offset-less variant).
-    pub fn parse(s: &str) -> Option<UTime> {
+    fn parse(s: &str) -> Option<UTime> {
         let b = s.as_bytes();
         if b.len() < 19 {
             return None;
@@ -121,6 +107,20 @@ impl UTime {
     }
 }
 
+/// `ctime_r()` without the newline, in UTC: `Thu Jan  1 00:00:00 1970`.
+pub fn ctime(sec: i64) -> String {
+    const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s) = civil(sec);
+    let wd = WD[(sec.div_euclid(86400)).rem_euclid(7) as usize];
+    format!(
+        "{wd} {} {d:2} {h:02}:{mi:02}:{s:02} {y}",
+        MN[(mo - 1) as usize]
+    )
+}
+
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -148,7 +148,7 @@ fn civil(sec: i64) -> (i64, i64, i64, i64, i64, i64) {
 
 /// `utimespan_str()` / `timespan_str()`: `1.5s`, `42s`, `3m`, `2h`, `5d`, `3w`, `4M`, `2y`.
 pub fn utimespan_str(span: UTime) -> String {
-    let nsec = span.nanos() as u64;
+    let nsec = nanos(&span) as u64;
     if nsec < 2_000_000_000 {
         // ostream << float: 6 significant digits, %g style
         return format!("{}s", fmt_g(nsec as f32 / 1e9));

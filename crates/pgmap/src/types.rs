@@ -1,195 +1,68 @@
-//! The PGMap's statistic types (Pacific's `object_stat_sum_t`, `store_statfs_t`,
-//! `pool_stat_t`, `pg_stat_t`, `osd_stat_t`, …) with Ceph's add/sub and `dump()` order.
-
-use std::collections::BTreeMap;
-use std::fmt;
+//! The PGMap's side of Pacific's statistic types (`object_stat_sum_t`, `store_statfs_t`,
+//! `pool_stat_t`, `pg_stat_t`, `osd_stat_t`, …). The types are rmgr-msgr's wire structs,
+//! re-exported here; this module adds what the PGMap does with them: Ceph's add/sub (as the
+//! PGMap sums them), the derived values and the `dump()` JSON in Ceph's order.
 
 use serde_json::Value;
 
 use crate::fmt::Obj;
-use crate::time::UTime;
+use crate::time::{ctime, UTimeExt};
 
-// PG state bits (osd_types.h).
-pub const PG_STATE_CREATING: u64 = 1 << 0;
-pub const PG_STATE_ACTIVE: u64 = 1 << 1;
-pub const PG_STATE_CLEAN: u64 = 1 << 2;
-pub const PG_STATE_DOWN: u64 = 1 << 4;
-pub const PG_STATE_RECOVERY_UNFOUND: u64 = 1 << 5;
-pub const PG_STATE_BACKFILL_UNFOUND: u64 = 1 << 6;
-pub const PG_STATE_PREMERGE: u64 = 1 << 7;
-pub const PG_STATE_SCRUBBING: u64 = 1 << 8;
-pub const PG_STATE_DEGRADED: u64 = 1 << 10;
-pub const PG_STATE_INCONSISTENT: u64 = 1 << 11;
-pub const PG_STATE_PEERING: u64 = 1 << 12;
-pub const PG_STATE_REPAIR: u64 = 1 << 13;
-pub const PG_STATE_RECOVERING: u64 = 1 << 14;
-pub const PG_STATE_BACKFILL_WAIT: u64 = 1 << 15;
-pub const PG_STATE_INCOMPLETE: u64 = 1 << 16;
-pub const PG_STATE_STALE: u64 = 1 << 17;
-pub const PG_STATE_REMAPPED: u64 = 1 << 18;
-pub const PG_STATE_DEEP_SCRUB: u64 = 1 << 19;
-pub const PG_STATE_BACKFILLING: u64 = 1 << 20;
-pub const PG_STATE_BACKFILL_TOOFULL: u64 = 1 << 21;
-pub const PG_STATE_RECOVERY_WAIT: u64 = 1 << 22;
-pub const PG_STATE_UNDERSIZED: u64 = 1 << 23;
-pub const PG_STATE_ACTIVATING: u64 = 1 << 24;
-pub const PG_STATE_PEERED: u64 = 1 << 25;
-pub const PG_STATE_SNAPTRIM: u64 = 1 << 26;
-pub const PG_STATE_SNAPTRIM_WAIT: u64 = 1 << 27;
-pub const PG_STATE_RECOVERY_TOOFULL: u64 = 1 << 28;
-pub const PG_STATE_SNAPTRIM_ERROR: u64 = 1 << 29;
-pub const PG_STATE_FORCED_RECOVERY: u64 = 1 << 30;
-pub const PG_STATE_FORCED_BACKFILL: u64 = 1 << 31;
-pub const PG_STATE_FAILED_REPAIR: u64 = 1 << 32;
-pub const PG_STATE_LAGGY: u64 = 1 << 33;
-pub const PG_STATE_WAIT: u64 = 1 << 34;
+pub use rmgr_msgr::messages::osd_types::*;
 
-const STATE_NAMES: &[(u64, &str)] = &[
-    (PG_STATE_STALE, "stale"),
-    (PG_STATE_CREATING, "creating"),
-    (PG_STATE_ACTIVE, "active"),
-    (PG_STATE_ACTIVATING, "activating"),
-    (PG_STATE_CLEAN, "clean"),
-    (PG_STATE_RECOVERY_WAIT, "recovery_wait"),
-    (PG_STATE_RECOVERY_TOOFULL, "recovery_toofull"),
-    (PG_STATE_RECOVERING, "recovering"),
-    (PG_STATE_FORCED_RECOVERY, "forced_recovery"),
-    (PG_STATE_DOWN, "down"),
-    (PG_STATE_RECOVERY_UNFOUND, "recovery_unfound"),
-    (PG_STATE_BACKFILL_UNFOUND, "backfill_unfound"),
-    (PG_STATE_UNDERSIZED, "undersized"),
-    (PG_STATE_DEGRADED, "degraded"),
-    (PG_STATE_REMAPPED, "remapped"),
-    (PG_STATE_PREMERGE, "premerge"),
-    (PG_STATE_SCRUBBING, "scrubbing"),
-    (PG_STATE_DEEP_SCRUB, "deep"),
-    (PG_STATE_INCONSISTENT, "inconsistent"),
-    (PG_STATE_PEERING, "peering"),
-    (PG_STATE_REPAIR, "repair"),
-    (PG_STATE_BACKFILL_WAIT, "backfill_wait"),
-    (PG_STATE_BACKFILLING, "backfilling"),
-    (PG_STATE_FORCED_BACKFILL, "forced_backfill"),
-    (PG_STATE_BACKFILL_TOOFULL, "backfill_toofull"),
-    (PG_STATE_INCOMPLETE, "incomplete"),
-    (PG_STATE_PEERED, "peered"),
-    (PG_STATE_SNAPTRIM, "snaptrim"),
-    (PG_STATE_SNAPTRIM_WAIT, "snaptrim_wait"),
-    (PG_STATE_SNAPTRIM_ERROR, "snaptrim_error"),
-    (PG_STATE_FAILED_REPAIR, "failed_repair"),
-    (PG_STATE_LAGGY, "laggy"),
-    (PG_STATE_WAIT, "wait"),
-];
-
-/// `pg_state_string()`.
-pub fn pg_state_string(state: u64) -> String {
-    let parts: Vec<&str> = STATE_NAMES
-        .iter()
-        .filter(|(b, _)| state & b != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if parts.is_empty() {
-        "unknown".to_string()
-    } else {
-        parts.join("+")
-    }
-}
-
-/// `pg_string_state()`: one state name to its bit (`unknown` is 0).
+/// `pg_string_state()`: one state name to its bit (`unknown` is 0; `deep_scrub` is taken
+/// too).
 pub fn pg_string_state(name: &str) -> Option<u64> {
-    if name == "unknown" {
-        return Some(0);
-    }
     if name == "deep_scrub" {
         return Some(PG_STATE_DEEP_SCRUB);
     }
-    STATE_NAMES
-        .iter()
-        .find(|(_, n)| *n == name)
-        .map(|(b, _)| *b)
-}
-
-/// `pg_t` (pool, placement seed).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PgId {
-    pub pool: u64,
-    pub ps: u32,
-}
-
-impl PgId {
-    pub fn new(pool: u64, ps: u32) -> PgId {
-        PgId { pool, ps }
-    }
-    pub fn parse(s: &str) -> Option<PgId> {
-        let (p, s) = s.split_once('.')?;
-        Some(PgId {
-            pool: p.parse().ok()?,
-            ps: u32::from_str_radix(s, 16).ok()?,
-        })
-    }
-}
-
-impl fmt::Display for PgId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:x}", self.pool, self.ps)
-    }
+    rmgr_msgr::messages::osd_types::pg_string_state(name)
 }
 
 impl crate::umap::StdHash for PgId {
     fn std_hash(&self) -> u64 {
         // std::hash<pg_t>: H((pool & 0xffffffff) ^ (pool >> 32) ^ ~ps ^ -1), H = hash<uint32_t>
-        let v = (self.pool & 0xffff_ffff) ^ (self.pool >> 32) ^ u64::from(!self.ps) ^ u64::MAX;
+        let v = (self.pool & 0xffff_ffff) ^ (self.pool >> 32) ^ u64::from(!self.seed) ^ u64::MAX;
         u64::from(v as u32)
     }
 }
 
-/// `eversion_t`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct EVersion {
-    pub epoch: u32,
-    pub version: u64,
+/// `bytes >> 10` of a `uint64_t` member read as `int64_t`, as the PGMap dumps it.
+pub(crate) fn signed_kb(bytes: u64) -> i64 {
+    (bytes as i64) >> 10
 }
 
-impl fmt::Display for EVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}'{}", self.epoch, self.version)
-    }
-}
-
-/// `pg_shard_t`: `osd` or `osd(shard)`; shard -1 = NO_SHARD.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PgShard {
-    pub osd: i32,
-    pub shard: i8,
-}
-
-impl fmt::Display for PgShard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.osd == -1 {
-            write!(f, "?")
-        } else if self.shard < 0 {
-            write!(f, "{}", self.osd)
-        } else {
-            write!(f, "{}({})", self.osd, self.shard as u8)
+/// `v = max(v, x)` (Ceph's `FLOOR`) for the sum's 64- and 32-bit members.
+fn floor_to<T: PartialOrd + TryFrom<i64>>(v: &mut T, x: i64) {
+    if let Ok(x) = T::try_from(x) {
+        if *v < x {
+            *v = x;
         }
     }
+}
+
+/// `object_stat_sum_t`'s arithmetic and `dump()`.
+pub trait SumExt {
+    fn add(&mut self, o: &Self);
+    fn sub(&mut self, o: &Self);
+    fn floor(&mut self, x: i64);
+    fn is_zero(&self) -> bool;
+    fn dump(&self, o: &mut Obj);
 }
 
 macro_rules! stat_sum {
     ($($f:ident => $n:literal),* $(,)?) => {
-        /// `object_stat_sum_t` (C++ member names; `dump()` names in the table).
-        #[derive(Clone, Debug, Default, PartialEq)]
-        pub struct ObjectStatSum { $(pub $f: i64),* }
-        impl ObjectStatSum {
-            pub const DUMP_NAMES: &'static [&'static str] = &[$($n),*];
-            pub fn add(&mut self, o: &Self) { $(self.$f += o.$f;)* }
-            pub fn sub(&mut self, o: &Self) { $(self.$f -= o.$f;)* }
-            pub fn floor(&mut self, x: i64) { $(if self.$f < x { self.$f = x; })* }
-            pub fn is_zero(&self) -> bool { true $(&& self.$f == 0)* }
-            pub fn dump(&self, o: &mut Obj) { $(o.put($n, self.$f);)* }
+        impl SumExt for ObjectStatSum {
+            fn add(&mut self, o: &Self) { $(self.$f += o.$f;)* }
+            fn sub(&mut self, o: &Self) { $(self.$f -= o.$f;)* }
+            fn floor(&mut self, x: i64) { $(floor_to(&mut self.$f, x);)* }
+            fn is_zero(&self) -> bool { true $(&& self.$f == 0)* }
+            fn dump(&self, o: &mut Obj) { $(o.put($n, self.$f);)* }
         }
     };
 }
 
+// The members in `dump()` order, with their `dump()` names.
 stat_sum! {
     num_bytes => "num_bytes",
     num_objects => "num_objects",
@@ -233,26 +106,20 @@ stat_sum! {
     num_objects_repaired => "num_objects_repaired",
 }
 
-/// `store_statfs_t`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StoreStatfs {
-    pub total: i64,
-    pub available: i64,
-    pub internally_reserved: i64,
-    pub allocated: i64,
-    pub data_stored: i64,
-    pub data_compressed: i64,
-    pub data_compressed_allocated: i64,
-    pub data_compressed_original: i64,
-    pub omap_allocated: i64,
-    pub internal_metadata: i64,
+/// `store_statfs_t`'s arithmetic, `get_used_raw_ratio()` and `dump()`. The unsigned
+/// members are dumped (and summed) as `int64_t`, as Ceph's `dump_int` does.
+pub trait StatfsExt {
+    fn add(&mut self, o: &Self);
+    fn sub(&mut self, o: &Self);
+    fn get_used_raw_ratio(&self) -> f32;
+    fn dump(&self, o: &mut Obj);
 }
 
-impl StoreStatfs {
-    pub fn add(&mut self, o: &Self) {
-        self.total += o.total;
-        self.available += o.available;
-        self.internally_reserved += o.internally_reserved;
+impl StatfsExt for StoreStatfs {
+    fn add(&mut self, o: &Self) {
+        self.total = self.total.wrapping_add(o.total);
+        self.available = self.available.wrapping_add(o.available);
+        self.internally_reserved = self.internally_reserved.wrapping_add(o.internally_reserved);
         self.allocated += o.allocated;
         self.data_stored += o.data_stored;
         self.data_compressed += o.data_compressed;
@@ -261,10 +128,10 @@ impl StoreStatfs {
         self.omap_allocated += o.omap_allocated;
         self.internal_metadata += o.internal_metadata;
     }
-    pub fn sub(&mut self, o: &Self) {
-        self.total -= o.total;
-        self.available -= o.available;
-        self.internally_reserved -= o.internally_reserved;
+    fn sub(&mut self, o: &Self) {
+        self.total = self.total.wrapping_sub(o.total);
+        self.available = self.available.wrapping_sub(o.available);
+        self.internally_reserved = self.internally_reserved.wrapping_sub(o.internally_reserved);
         self.allocated -= o.allocated;
         self.data_stored -= o.data_stored;
         self.data_compressed -= o.data_compressed;
@@ -273,32 +140,17 @@ impl StoreStatfs {
         self.omap_allocated -= o.omap_allocated;
         self.internal_metadata -= o.internal_metadata;
     }
-    pub fn get_used(&self) -> i64 {
-        self.total - self.available - self.internally_reserved
-    }
-    pub fn get_used_raw(&self) -> i64 {
-        self.total - self.available
-    }
-    pub fn get_used_raw_ratio(&self) -> f32 {
+    fn get_used_raw_ratio(&self) -> f32 {
         if self.total != 0 {
-            self.get_used_raw() as f32 / self.total as f32
+            self.get_used_raw() as i64 as f32 / self.total as i64 as f32
         } else {
             0.0
         }
     }
-    pub fn kb(&self) -> i64 {
-        self.total >> 10
-    }
-    pub fn kb_avail(&self) -> i64 {
-        self.available >> 10
-    }
-    pub fn kb_used_raw(&self) -> i64 {
-        self.get_used_raw() >> 10
-    }
-    pub fn dump(&self, o: &mut Obj) {
-        o.put("total", self.total);
-        o.put("available", self.available);
-        o.put("internally_reserved", self.internally_reserved);
+    fn dump(&self, o: &mut Obj) {
+        o.put("total", self.total as i64);
+        o.put("available", self.available as i64);
+        o.put("internally_reserved", self.internally_reserved as i64);
         o.put("allocated", self.allocated);
         o.put("data_stored", self.data_stored);
         o.put("data_compressed", self.data_compressed);
@@ -309,69 +161,63 @@ impl StoreStatfs {
     }
 }
 
-/// `pool_stat_t`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PoolStat {
-    pub stats: ObjectStatSum,
-    pub store_stats: StoreStatfs,
-    pub log_size: i64,
-    pub ondisk_log_size: i64,
-    pub up: i32,
-    pub acting: i32,
-    pub num_store_stats: i32,
+/// `pool_stat_t`'s arithmetic, byte counts and `dump()`.
+pub trait PoolStatExt {
+    fn add_pg(&mut self, p: &PgStat);
+    fn sub_pg(&mut self, p: &PgStat);
+    fn add_statfs(&mut self, s: &StoreStatfs);
+    fn sub_statfs(&mut self, s: &StoreStatfs);
+    /// Only `stats` is floored (what the rates read).
+    fn floor(&mut self, x: i64);
+    fn get_allocated_data_bytes(&self, per_pool: bool) -> i64;
+    fn get_allocated_omap_bytes(&self, per_pool_omap: bool) -> i64;
+    fn get_user_data_bytes(&self, raw_used_rate: f32, per_pool: bool) -> u64;
+    fn get_user_omap_bytes(&self, raw_used_rate: f32, per_pool_omap: bool) -> u64;
+    /// `pool_stat_t::dump()` (the caller has already written `poolid`/`num_pg`).
+    fn dump(&self, o: &mut Obj);
 }
 
-impl PoolStat {
-    pub fn add_pg(&mut self, p: &PgStat) {
+impl PoolStatExt for PoolStat {
+    fn add_pg(&mut self, p: &PgStat) {
         self.stats.add(&p.stats);
         self.log_size += p.log_size;
         self.ondisk_log_size += p.ondisk_log_size;
         self.up += p.up.len() as i32;
         self.acting += p.acting.len() as i32;
     }
-    pub fn sub_pg(&mut self, p: &PgStat) {
+    fn sub_pg(&mut self, p: &PgStat) {
         self.stats.sub(&p.stats);
         self.log_size -= p.log_size;
         self.ondisk_log_size -= p.ondisk_log_size;
         self.up -= p.up.len() as i32;
         self.acting -= p.acting.len() as i32;
     }
-    pub fn add_statfs(&mut self, s: &StoreStatfs) {
+    fn add_statfs(&mut self, s: &StoreStatfs) {
         self.store_stats.add(s);
         self.num_store_stats += 1;
     }
-    pub fn sub_statfs(&mut self, s: &StoreStatfs) {
+    fn sub_statfs(&mut self, s: &StoreStatfs) {
         self.store_stats.sub(s);
         self.num_store_stats -= 1;
     }
-    pub fn add(&mut self, o: &PoolStat) {
-        self.stats.add(&o.stats);
-        self.store_stats.add(&o.store_stats);
-        self.log_size += o.log_size;
-        self.ondisk_log_size += o.ondisk_log_size;
-        self.up += o.up;
-        self.acting += o.acting;
-        self.num_store_stats += o.num_store_stats;
-    }
-    pub fn floor(&mut self, x: i64) {
+    fn floor(&mut self, x: i64) {
         self.stats.floor(x);
-        // store_stats/log sizes are floored too in Ceph; only stats matter for rates
     }
-    pub fn get_allocated_data_bytes(&self, per_pool: bool) -> i64 {
+    fn get_allocated_data_bytes(&self, per_pool: bool) -> i64 {
         if per_pool {
             self.store_stats.allocated
         } else {
             self.stats.num_bytes + self.stats.num_bytes_hit_set_archive
         }
     }
-    pub fn get_allocated_omap_bytes(&self, per_pool_omap: bool) -> i64 {
+    fn get_allocated_omap_bytes(&self, per_pool_omap: bool) -> i64 {
         if per_pool_omap {
             self.store_stats.omap_allocated
         } else {
             self.stats.num_omap_bytes
         }
     }
-    pub fn get_user_data_bytes(&self, raw_used_rate: f32, per_pool: bool) -> u64 {
+    fn get_user_data_bytes(&self, raw_used_rate: f32, per_pool: bool) -> u64 {
         if per_pool {
             if raw_used_rate != 0.0 {
                 (self.store_stats.data_stored as f32 / raw_used_rate) as u64
@@ -382,7 +228,7 @@ impl PoolStat {
             (self.stats.num_bytes + self.stats.num_bytes_hit_set_archive) as u64
         }
     }
-    pub fn get_user_omap_bytes(&self, raw_used_rate: f32, per_pool_omap: bool) -> u64 {
+    fn get_user_omap_bytes(&self, raw_used_rate: f32, per_pool_omap: bool) -> u64 {
         if per_pool_omap {
             if raw_used_rate != 0.0 {
                 (self.store_stats.omap_allocated as f32 / raw_used_rate) as u64
@@ -393,8 +239,7 @@ impl PoolStat {
             self.stats.num_omap_bytes as u64
         }
     }
-    /// `pool_stat_t::dump()` (the caller has already written `poolid`/`num_pg`).
-    pub fn dump(&self, o: &mut Obj) {
+    fn dump(&self, o: &mut Obj) {
         let mut s = o.sub();
         self.stats.dump(&mut s);
         o.obj("stat_sum", s);
@@ -409,70 +254,20 @@ impl PoolStat {
     }
 }
 
-/// `pg_stat_t`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PgStat {
-    pub version: EVersion,
-    pub reported_seq: u64,
-    pub reported_epoch: u32,
-    pub state: u64,
-    pub last_fresh: UTime,
-    pub last_change: UTime,
-    pub last_active: UTime,
-    pub last_peered: UTime,
-    pub last_clean: UTime,
-    pub last_unstale: UTime,
-    pub last_undegraded: UTime,
-    pub last_fullsized: UTime,
-    pub log_start: EVersion,
-    pub ondisk_log_start: EVersion,
-    pub created: u32,
-    pub last_epoch_clean: u32,
-    pub parent: PgId,
-    pub parent_split_bits: u32,
-    pub last_scrub: EVersion,
-    pub last_deep_scrub: EVersion,
-    pub last_scrub_stamp: UTime,
-    pub last_deep_scrub_stamp: UTime,
-    pub last_clean_scrub_stamp: UTime,
-    pub stats: ObjectStatSum,
-    pub log_size: i64,
-    pub ondisk_log_size: i64,
-    pub up: Vec<i32>,
-    pub acting: Vec<i32>,
-    pub avail_no_missing: Vec<PgShard>,
-    pub object_location_counts: Vec<(Vec<PgShard>, i32)>,
-    pub mapping_epoch: u32,
-    pub blocked_by: Vec<i32>,
-    pub purged_snaps: Vec<(u64, u64)>,
-    pub last_became_active: UTime,
-    pub last_became_peered: UTime,
-    pub up_primary: i32,
-    pub acting_primary: i32,
-    pub snaptrimq_len: u32,
-    pub stats_invalid: bool,
-    pub dirty_stats_invalid: bool,
-    pub omap_stats_invalid: bool,
-    pub hitset_stats_invalid: bool,
-    pub hitset_bytes_stats_invalid: bool,
-    pub pin_stats_invalid: bool,
-    pub manifest_stats_invalid: bool,
+/// `pg_stat_t`'s version pair and `dump()`s.
+pub trait PgStatExt {
+    fn get_version_pair(&self) -> (u32, u64);
+    /// `pg_stat_t::dump()`: the caller writes `pgid` (a stream item) first.
+    fn dump(&self, o: &mut Obj);
+    /// `pg_stat_t::dump_brief()`.
+    fn dump_brief(&self, o: &mut Obj);
 }
 
-impl PgStat {
-    /// A fresh `pg_stat_t()` (primaries -1, as C++ initializes them).
-    pub fn new() -> PgStat {
-        PgStat {
-            up_primary: -1,
-            acting_primary: -1,
-            ..Default::default()
-        }
-    }
-    pub fn get_version_pair(&self) -> (u32, u64) {
+impl PgStatExt for PgStat {
+    fn get_version_pair(&self) -> (u32, u64) {
         (self.reported_epoch, self.reported_seq)
     }
-    /// `pg_stat_t::dump()`: the caller writes `pgid` (a stream item) first.
-    pub fn dump(&self, o: &mut Obj) {
+    fn dump(&self, o: &mut Obj) {
         o.stream("version", self.version);
         o.put("reported_seq", self.reported_seq);
         o.put("reported_epoch", self.reported_epoch);
@@ -556,8 +351,7 @@ impl PgStat {
             .collect();
         o.put("purged_snaps", ps);
     }
-    /// `pg_stat_t::dump_brief()`.
-    pub fn dump_brief(&self, o: &mut Obj) {
+    fn dump_brief(&self, o: &mut Obj) {
         o.put("state", pg_state_string(self.state));
         o.put("up", self.up.clone());
         o.put("acting", self.acting.clone());
@@ -566,57 +360,32 @@ impl PgStat {
     }
 }
 
-/// One peer's heartbeat ping times (`osd_stat_t::Interfaces`), in microseconds.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PingTimes {
-    pub last_update: u32,
-    pub back_pingtime: [u32; 3],
-    pub back_min: [u32; 3],
-    pub back_max: [u32; 3],
-    pub back_last: u32,
-    pub front_pingtime: [u32; 3],
-    pub front_min: [u32; 3],
-    pub front_max: [u32; 3],
-    pub front_last: u32,
+/// `osd_stat_t`'s arithmetic as the PGMap sums `osd_sum`, and its `dump()`s.
+pub trait OsdStatExt {
+    fn add(&mut self, o: &Self);
+    fn sub(&mut self, o: &Self);
+    /// `osd_stat_t::dump(f, with_net)` (the caller writes `osd` first, if any).
+    fn dump(&self, o: &mut Obj, with_net: bool);
+    /// `osd_stat_t::dump_ping_time()`: the `network_ping_times` array.
+    fn dump_ping_time(&self, py: bool) -> Value;
 }
 
-/// `osd_stat_t`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OsdStat {
-    pub statfs: StoreStatfs,
-    pub hb_peers: Vec<i32>,
-    pub snap_trim_queue_len: i32,
-    pub num_snap_trimming: i32,
-    pub num_shards_repaired: u64,
-    /// `pow2_hist_t::h`
-    pub op_queue_age_hist: Vec<i32>,
-    pub os_commit_latency_ns: u64,
-    pub os_apply_latency_ns: u64,
-    pub up_from: u32,
-    pub seq: u64,
-    pub num_pgs: u32,
-    pub num_osds: u32,
-    pub num_per_pool_osds: u32,
-    pub num_per_pool_omap_osds: u32,
-    /// osd id → (alert name → message)
-    pub os_alerts: BTreeMap<i32, BTreeMap<String, String>>,
-    pub hb_pingtime: BTreeMap<i32, PingTimes>,
-}
-
-impl OsdStat {
-    pub fn add(&mut self, o: &OsdStat) {
+impl OsdStatExt for OsdStat {
+    fn add(&mut self, o: &Self) {
         self.statfs.add(&o.statfs);
         self.snap_trim_queue_len += o.snap_trim_queue_len;
         self.num_snap_trimming += o.num_snap_trimming;
         self.num_shards_repaired += o.num_shards_repaired;
-        if self.op_queue_age_hist.len() < o.op_queue_age_hist.len() {
-            self.op_queue_age_hist.resize(o.op_queue_age_hist.len(), 0);
+        let (h, oh) = (&mut self.op_queue_age_hist.h, &o.op_queue_age_hist.h);
+        if h.len() < oh.len() {
+            h.resize(oh.len(), 0);
         }
-        for (i, v) in o.op_queue_age_hist.iter().enumerate() {
-            self.op_queue_age_hist[i] += v;
+        for (i, v) in oh.iter().enumerate() {
+            h[i] += v;
         }
-        self.os_commit_latency_ns += o.os_commit_latency_ns;
-        self.os_apply_latency_ns += o.os_apply_latency_ns;
+        let (p, q) = (&mut self.os_perf_stat, &o.os_perf_stat);
+        p.os_commit_latency_ns += q.os_commit_latency_ns;
+        p.os_apply_latency_ns += q.os_apply_latency_ns;
         self.num_pgs += o.num_pgs;
         self.num_osds += o.num_osds;
         self.num_per_pool_osds += o.num_per_pool_osds;
@@ -628,24 +397,24 @@ impl OsdStat {
             }
         }
     }
-    pub fn sub(&mut self, o: &OsdStat) {
+    fn sub(&mut self, o: &Self) {
         self.statfs.sub(&o.statfs);
         self.snap_trim_queue_len -= o.snap_trim_queue_len;
         self.num_snap_trimming -= o.num_snap_trimming;
         self.num_shards_repaired = self.num_shards_repaired.wrapping_sub(o.num_shards_repaired);
-        for (i, v) in o.op_queue_age_hist.iter().enumerate() {
-            if i < self.op_queue_age_hist.len() {
-                self.op_queue_age_hist[i] -= v;
+        let h = &mut self.op_queue_age_hist.h;
+        for (i, v) in o.op_queue_age_hist.h.iter().enumerate() {
+            if i < h.len() {
+                h[i] -= v;
             }
         }
         // pow2_hist_t::sub trims trailing zeros
-        while self.op_queue_age_hist.last() == Some(&0) {
-            self.op_queue_age_hist.pop();
+        while h.last() == Some(&0) {
+            h.pop();
         }
-        self.os_commit_latency_ns = self
-            .os_commit_latency_ns
-            .wrapping_sub(o.os_commit_latency_ns);
-        self.os_apply_latency_ns = self.os_apply_latency_ns.wrapping_sub(o.os_apply_latency_ns);
+        let (p, q) = (&mut self.os_perf_stat, &o.os_perf_stat);
+        p.os_commit_latency_ns = p.os_commit_latency_ns.wrapping_sub(q.os_commit_latency_ns);
+        p.os_apply_latency_ns = p.os_apply_latency_ns.wrapping_sub(q.os_apply_latency_ns);
         self.num_pgs = self.num_pgs.wrapping_sub(o.num_pgs);
         self.num_osds = self.num_osds.wrapping_sub(o.num_osds);
         self.num_per_pool_osds = self.num_per_pool_osds.wrapping_sub(o.num_per_pool_osds);
@@ -656,20 +425,19 @@ impl OsdStat {
             self.os_alerts.remove(osd);
         }
     }
-    /// `osd_stat_t::dump(f, with_net)` (the caller writes `osd` first, if any).
-    pub fn dump(&self, o: &mut Obj, with_net: bool) {
+    fn dump(&self, o: &mut Obj, with_net: bool) {
         o.put("up_from", self.up_from);
         o.put("seq", self.seq);
         o.put("num_pgs", self.num_pgs);
         o.put("num_osds", self.num_osds);
         o.put("num_per_pool_osds", self.num_per_pool_osds);
         o.put("num_per_pool_omap_osds", self.num_per_pool_omap_osds);
-        o.put("kb", self.statfs.kb());
-        o.put("kb_used", self.statfs.kb_used_raw());
+        o.put("kb", signed_kb(self.statfs.total));
+        o.put("kb_used", signed_kb(self.statfs.get_used_raw()));
         o.put("kb_used_data", self.statfs.allocated >> 10);
         o.put("kb_used_omap", self.statfs.omap_allocated >> 10);
         o.put("kb_used_meta", self.statfs.internal_metadata >> 10);
-        o.put("kb_avail", self.statfs.kb_avail());
+        o.put("kb_avail", signed_kb(self.statfs.available));
         let mut s = o.sub();
         self.statfs.dump(&mut s);
         o.obj("statfs", s);
@@ -678,20 +446,23 @@ impl OsdStat {
         o.put("num_snap_trimming", self.num_snap_trimming);
         o.put("num_shards_repaired", self.num_shards_repaired);
         let mut h = o.sub();
-        h.put("histogram", self.op_queue_age_hist.clone());
-        h.put("upper_bound", 1u64 << self.op_queue_age_hist.len().min(63));
+        h.put("histogram", self.op_queue_age_hist.h.clone());
+        h.put(
+            "upper_bound",
+            1u64 << self.op_queue_age_hist.h.len().min(63),
+        );
         o.obj("op_queue_age_hist", h);
         let mut p = o.sub();
         p.f64(
             "commit_latency_ms",
-            self.os_commit_latency_ns as f64 / 1_000_000.0,
+            self.os_perf_stat.os_commit_latency_ns as f64 / 1_000_000.0,
         );
         p.f64(
             "apply_latency_ms",
-            self.os_apply_latency_ns as f64 / 1_000_000.0,
+            self.os_perf_stat.os_apply_latency_ns as f64 / 1_000_000.0,
         );
-        p.put("commit_latency_ns", self.os_commit_latency_ns);
-        p.put("apply_latency_ns", self.os_apply_latency_ns);
+        p.put("commit_latency_ns", self.os_perf_stat.os_commit_latency_ns);
+        p.put("apply_latency_ns", self.os_perf_stat.os_apply_latency_ns);
         o.obj("perf_stat", p);
         let mut alerts = Vec::new();
         for (osd, al) in &self.os_alerts {
@@ -704,13 +475,12 @@ impl OsdStat {
             o.put("network_ping_times", self.dump_ping_time(o.py()));
         }
     }
-    /// `osd_stat_t::dump_ping_time()`: the `network_ping_times` array.
-    pub fn dump_ping_time(&self, py: bool) -> Value {
+    fn dump_ping_time(&self, py: bool) -> Value {
         let mut out = Vec::new();
         for (osd, t) in &self.hb_pingtime {
             let mut e = Obj::new(py);
             e.put("osd", *osd);
-            e.put("last update", UTime::ctime(i64::from(t.last_update)));
+            e.put("last update", ctime(i64::from(t.last_update)));
             let iface = |name: &str, avg: &[u32; 3], min: &[u32; 3], max: &[u32; 3], last: u32| {
                 let mut i = Obj::new(py);
                 i.put("interface", name);

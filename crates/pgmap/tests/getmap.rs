@@ -4,7 +4,7 @@
 use rmgr_pgmap::pgmap::PgMap;
 use rmgr_pgmap::time::UTime;
 use rmgr_pgmap::types::PgId;
-use rmgr_pgmap::wire::{decode_full, osd_from_wire, pg_from_wire, statfs_from_wire};
+use rmgr_pgmap::wire::decode_full;
 use serde_json::Value;
 
 fn b64(s: &str) -> Vec<u8> {
@@ -106,17 +106,16 @@ fn stock_getmap_decodes_and_reencodes() {
         // (libstdc++ links a node into an empty bucket at the list head: inserting in the
         // reverse of the stock iteration order reproduces it)
         for (id, st) in m.pg_stat.iter().rev() {
-            pm.pg_stat
-                .insert(PgId::new(id.pool, id.seed), pg_from_wire(st));
+            pm.pg_stat.insert(PgId::new(id.pool, id.seed), st.clone());
         }
         for (o, st) in m.osd_stat.iter().rev() {
-            pm.osd_stat.insert(*o, osd_from_wire(st));
+            pm.osd_stat.insert(*o, st.clone());
         }
         pm.last_osdmap_epoch = m.last_osdmap_epoch;
         pm.last_pg_scan = m.last_pg_scan;
         pm.stamp = UTime::new(m.stamp.sec, m.stamp.nsec);
         for (k, st) in &m.pool_statfs {
-            pm.pool_statfs.insert(*k, statfs_from_wire(st));
+            pm.pool_statfs.insert(*k, st.clone());
         }
         let ours = pm.encode_full();
         let back = decode_full(&ours).expect("decode ours");

@@ -43,7 +43,7 @@ fn osd_stat(osd: i32, seq: u64) -> OsdStat {
         ..Default::default()
     };
     s.statfs.total = 1 << 30;
-    s.statfs.available = (1 << 30) - 100_000 * i64::from(osd + 1);
+    s.statfs.available = ((1 << 30) - 100_000 * i64::from(osd + 1)) as u64;
     s
 }
 
@@ -324,12 +324,12 @@ fn wire_mpgstats_path() {
                 acting_primary: osd,
                 ..Default::default()
             };
-            ws.stats.sum.num_objects = 3;
-            ws.stats.sum.num_scrub_errors = i64::from(p.ps == 0);
+            ws.stats.num_objects = 3;
+            ws.stats.num_scrub_errors = i64::from(p.seed == 0);
             msg.pg_stat.insert(
                 w::PgId {
                     pool: p.pool,
-                    seed: p.ps,
+                    seed: p.seed,
                 },
                 ws,
             );
@@ -398,17 +398,17 @@ fn more_health_checks() {
     m.apply_osd_map(&om, &Value::Null, &crush(), at(0));
     let mut pgs = golden_pgs();
     for (p, s) in pgs.iter_mut() {
-        if p.pool == 1 && p.ps == 3 {
+        if p.pool == 1 && p.seed == 3 {
             s.state = PG_STATE_ACTIVE | PG_STATE_UNDERSIZED | PG_STATE_DEGRADED;
             s.stats.num_objects_degraded = 5;
             s.stats.num_object_copies = 10;
             s.last_fullsized = UTime::from_system(at(0));
         }
-        if p.pool == 1 && p.ps == 4 {
+        if p.pool == 1 && p.seed == 4 {
             s.stats.num_objects_unfound = 2;
             s.state = PG_STATE_ACTIVE | PG_STATE_RECOVERY_UNFOUND;
         }
-        s.stats.num_large_omap_objects = i64::from(p.ps == 6);
+        s.stats.num_large_omap_objects = i64::from(p.seed == 6);
     }
     report_all(&mut m, &pgs, 10, at(1));
     m.tick(at(5));

@@ -187,7 +187,7 @@ impl PgCommand {
 }
 
 fn pgid(pg: &PgId) -> String {
-    format!("{}.{:x}", pg.pool, pg.ps)
+    format!("{}.{:x}", pg.pool, pg.seed)
 }
 
 /// The pool fields `adjust_pgs` reads.

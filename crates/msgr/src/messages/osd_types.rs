@@ -145,6 +145,19 @@ impl Default for PgShard {
     }
 }
 
+/// `operator<<(pg_shard_t)`: `osd`, `osd(shard)`, or `?` for an undefined shard.
+impl fmt::Display for PgShard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.osd == -1 {
+            write!(f, "?")
+        } else if self.shard < 0 {
+            write!(f, "{}", self.osd)
+        } else {
+            write!(f, "{}({})", self.osd, self.shard as u8)
+        }
+    }
+}
+
 impl PgShard {
     pub fn encode(&self, w: &mut Writer) {
         w.block(1, 1, |w| {
@@ -349,7 +362,7 @@ pub struct ObjectStatSum {
 }
 
 /// Applies `$m!(field)` to every i64 field and `$m32!(field)` to every i32 field, in wire
-/// order — used for encode/decode and the arithmetic helpers.
+/// order — used for encode and decode.
 macro_rules! stat_sum_fields {
     ($s:ident, $f64:ident, $f32:ident) => {
         $f64!($s, num_bytes);
@@ -454,73 +467,29 @@ impl ObjectStatSum {
             Ok(s)
         })
     }
-
-    fn combine(&mut self, o: &ObjectStatSum, sign: i64) {
-        let s = self;
-        macro_rules! a64 {
-            ($s:ident, $f:ident) => {
-                $s.$f = $s.$f.wrapping_add(o.$f.wrapping_mul(sign));
-            };
-        }
-        macro_rules! a32 {
-            ($s:ident, $f:ident) => {
-                $s.$f = $s.$f.wrapping_add(o.$f.wrapping_mul(sign as i32));
-            };
-        }
-        stat_sum_fields!(s, a64, a32);
-        a64!(s, num_legacy_snapsets);
-        a64!(s, num_large_omap_objects);
-        a64!(s, num_objects_manifest);
-        a64!(s, num_omap_bytes);
-        a64!(s, num_omap_keys);
-        a64!(s, num_objects_repaired);
-    }
-
-    /// `object_stat_sum_t::add`.
-    pub fn add(&mut self, o: &ObjectStatSum) {
-        self.combine(o, 1);
-    }
-
-    /// `object_stat_sum_t::sub`.
-    pub fn sub(&mut self, o: &ObjectStatSum) {
-        self.combine(o, -1);
-    }
 }
 
 /// `object_stat_collection_t`: ENCODE_START(2, 2) `sum`, then an always-empty
-/// `map<string, object_stat_sum_t>` (the removed per-category sums).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ObjectStatCollection {
-    pub sum: ObjectStatSum,
+/// `map<string, object_stat_sum_t>` (the removed per-category sums). The collection is
+/// nothing but its `sum`, so `pg_stat_t::stats` / `pool_stat_t::stats` hold that directly.
+fn encode_stat_collection(w: &mut Writer, sum: &ObjectStatSum) {
+    w.block(2, 2, |w| {
+        sum.encode(w);
+        w.u32(0);
+    });
 }
 
-impl ObjectStatCollection {
-    pub fn encode(&self, w: &mut Writer) {
-        w.block(2, 2, |w| {
-            self.sum.encode(w);
-            w.u32(0);
-        });
-    }
-
-    pub fn decode(r: &mut Reader<'_>) -> Result<ObjectStatCollection, DecodeError> {
-        r.block(2, |r, _| {
-            let sum = ObjectStatSum::decode(r)?;
-            // legacy cat_sum: decoded and dropped
-            let n = r.count(4 + 6)?;
-            for _ in 0..n {
-                r.string()?;
-                ObjectStatSum::decode(r)?;
-            }
-            Ok(ObjectStatCollection { sum })
-        })
-    }
-
-    pub fn add(&mut self, o: &ObjectStatCollection) {
-        self.sum.add(&o.sum);
-    }
-    pub fn sub(&mut self, o: &ObjectStatCollection) {
-        self.sum.sub(&o.sum);
-    }
+fn decode_stat_collection(r: &mut Reader<'_>) -> Result<ObjectStatSum, DecodeError> {
+    r.block(2, |r, _| {
+        let sum = ObjectStatSum::decode(r)?;
+        // legacy cat_sum: decoded and dropped
+        let n = r.count(4 + 6)?;
+        for _ in 0..n {
+            r.string()?;
+            ObjectStatSum::decode(r)?;
+        }
+        Ok(sum)
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -602,42 +571,6 @@ impl StoreStatfs {
     pub fn kb_used_internal_metadata(&self) -> i64 {
         self.internal_metadata >> 10
     }
-
-    /// `store_statfs_t::add`.
-    pub fn add(&mut self, o: &StoreStatfs) {
-        self.total = self.total.wrapping_add(o.total);
-        self.available = self.available.wrapping_add(o.available);
-        self.internally_reserved = self.internally_reserved.wrapping_add(o.internally_reserved);
-        self.allocated = self.allocated.wrapping_add(o.allocated);
-        self.data_stored = self.data_stored.wrapping_add(o.data_stored);
-        self.data_compressed = self.data_compressed.wrapping_add(o.data_compressed);
-        self.data_compressed_allocated = self
-            .data_compressed_allocated
-            .wrapping_add(o.data_compressed_allocated);
-        self.data_compressed_original = self
-            .data_compressed_original
-            .wrapping_add(o.data_compressed_original);
-        self.omap_allocated = self.omap_allocated.wrapping_add(o.omap_allocated);
-        self.internal_metadata = self.internal_metadata.wrapping_add(o.internal_metadata);
-    }
-
-    /// `store_statfs_t::sub`.
-    pub fn sub(&mut self, o: &StoreStatfs) {
-        self.total = self.total.wrapping_sub(o.total);
-        self.available = self.available.wrapping_sub(o.available);
-        self.internally_reserved = self.internally_reserved.wrapping_sub(o.internally_reserved);
-        self.allocated = self.allocated.wrapping_sub(o.allocated);
-        self.data_stored = self.data_stored.wrapping_sub(o.data_stored);
-        self.data_compressed = self.data_compressed.wrapping_sub(o.data_compressed);
-        self.data_compressed_allocated = self
-            .data_compressed_allocated
-            .wrapping_sub(o.data_compressed_allocated);
-        self.data_compressed_original = self
-            .data_compressed_original
-            .wrapping_sub(o.data_compressed_original);
-        self.omap_allocated = self.omap_allocated.wrapping_sub(o.omap_allocated);
-        self.internal_metadata = self.internal_metadata.wrapping_sub(o.internal_metadata);
-    }
 }
 
 /// `objectstore_perf_stat_t`. Pacific peers lack `OS_PERF_STAT_NS` (a Quincy feature), so
@@ -690,19 +623,6 @@ impl ObjectstorePerfStat {
             }
         })
     }
-
-    pub fn add(&mut self, o: &ObjectstorePerfStat) {
-        self.os_commit_latency_ns = self
-            .os_commit_latency_ns
-            .wrapping_add(o.os_commit_latency_ns);
-        self.os_apply_latency_ns = self.os_apply_latency_ns.wrapping_add(o.os_apply_latency_ns);
-    }
-    pub fn sub(&mut self, o: &ObjectstorePerfStat) {
-        self.os_commit_latency_ns = self
-            .os_commit_latency_ns
-            .wrapping_sub(o.os_commit_latency_ns);
-        self.os_apply_latency_ns = self.os_apply_latency_ns.wrapping_sub(o.os_apply_latency_ns);
-    }
 }
 
 /// `pow2_hist_t`: ENCODE_START(1, 1) `vector<int32_t> h`.
@@ -717,32 +637,6 @@ impl Pow2Hist {
     }
     pub fn decode(r: &mut Reader<'_>) -> Result<Pow2Hist, DecodeError> {
         r.block(1, |r, _| Ok(Pow2Hist { h: decode_i32s(r)? }))
-    }
-    /// `pow2_hist_t::_contract`: drop trailing zero buckets.
-    fn contract(&mut self) {
-        while self.h.last() == Some(&0) {
-            self.h.pop();
-        }
-    }
-    /// `pow2_hist_t::add`.
-    pub fn add(&mut self, o: &Pow2Hist) {
-        if self.h.len() < o.h.len() {
-            self.h.resize(o.h.len(), 0);
-        }
-        for (a, b) in self.h.iter_mut().zip(&o.h) {
-            *a = a.wrapping_add(*b);
-        }
-        self.contract();
-    }
-    /// `pow2_hist_t::sub`.
-    pub fn sub(&mut self, o: &Pow2Hist) {
-        if self.h.len() < o.h.len() {
-            self.h.resize(o.h.len(), 0);
-        }
-        for (a, b) in self.h.iter_mut().zip(&o.h) {
-            *a = a.wrapping_sub(*b);
-        }
-        self.contract();
     }
 }
 
@@ -954,54 +848,6 @@ impl OsdStat {
             Ok(s)
         })
     }
-
-    /// `osd_stat_t::add` (what PGMap sums into `osd_sum`).
-    pub fn add(&mut self, o: &OsdStat) {
-        self.snap_trim_queue_len = self.snap_trim_queue_len.wrapping_add(o.snap_trim_queue_len);
-        self.num_snap_trimming = self.num_snap_trimming.wrapping_add(o.num_snap_trimming);
-        self.num_shards_repaired = self.num_shards_repaired.wrapping_add(o.num_shards_repaired);
-        self.op_queue_age_hist.add(&o.op_queue_age_hist);
-        self.os_perf_stat.add(&o.os_perf_stat);
-        self.num_pgs = self.num_pgs.wrapping_add(o.num_pgs);
-        self.num_osds = self.num_osds.wrapping_add(o.num_osds);
-        self.num_per_pool_osds = self.num_per_pool_osds.wrapping_add(o.num_per_pool_osds);
-        self.num_per_pool_omap_osds = self
-            .num_per_pool_omap_osds
-            .wrapping_add(o.num_per_pool_omap_osds);
-        for (osd, alerts) in &o.os_alerts {
-            let e = self.os_alerts.entry(*osd).or_default();
-            for (k, v) in alerts {
-                e.insert(k.clone(), v.clone());
-            }
-        }
-        self.statfs.add(&o.statfs);
-    }
-
-    /// `osd_stat_t::sub`.
-    pub fn sub(&mut self, o: &OsdStat) {
-        self.snap_trim_queue_len = self.snap_trim_queue_len.wrapping_sub(o.snap_trim_queue_len);
-        self.num_snap_trimming = self.num_snap_trimming.wrapping_sub(o.num_snap_trimming);
-        self.num_shards_repaired = self.num_shards_repaired.wrapping_sub(o.num_shards_repaired);
-        self.op_queue_age_hist.sub(&o.op_queue_age_hist);
-        self.os_perf_stat.sub(&o.os_perf_stat);
-        self.num_pgs = self.num_pgs.wrapping_sub(o.num_pgs);
-        self.num_osds = self.num_osds.wrapping_sub(o.num_osds);
-        self.num_per_pool_osds = self.num_per_pool_osds.wrapping_sub(o.num_per_pool_osds);
-        self.num_per_pool_omap_osds = self
-            .num_per_pool_omap_osds
-            .wrapping_sub(o.num_per_pool_omap_osds);
-        for (osd, alerts) in &o.os_alerts {
-            if let Some(e) = self.os_alerts.get_mut(osd) {
-                for k in alerts.keys() {
-                    e.remove(k);
-                }
-                if e.is_empty() {
-                    self.os_alerts.remove(osd);
-                }
-            }
-        }
-        self.statfs.sub(&o.statfs);
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1034,7 +880,8 @@ pub struct PgStat {
     pub last_scrub_stamp: UTime,
     pub last_deep_scrub_stamp: UTime,
     pub last_clean_scrub_stamp: UTime,
-    pub stats: ObjectStatCollection,
+    /// `stats.sum` (an `object_stat_collection_t` on the wire).
+    pub stats: ObjectStatSum,
     pub log_size: i64,
     pub ondisk_log_size: i64,
     pub up: Vec<i32>,
@@ -1070,6 +917,15 @@ fn decode_shards(r: &mut Reader<'_>) -> Result<Vec<PgShard>, DecodeError> {
 }
 
 impl PgStat {
+    /// `pg_stat_t()`: the primaries are -1 (`Default` gives 0, like a decoder's blank).
+    pub fn new() -> PgStat {
+        PgStat {
+            up_primary: -1,
+            acting_primary: -1,
+            ..PgStat::default()
+        }
+    }
+
     pub fn encode(&self, w: &mut Writer) {
         w.block(PG_STAT_VERSION, PG_STAT_COMPAT, |w| {
             self.version.encode(w);
@@ -1082,7 +938,7 @@ impl PgStat {
             w.u32(self.parent_split_bits);
             self.last_scrub.encode(w);
             self.last_scrub_stamp.encode(w);
-            self.stats.encode(w);
+            encode_stat_collection(w, &self.stats);
             w.i64(self.log_size).i64(self.ondisk_log_size);
             encode_i32s(w, &self.up);
             encode_i32s(w, &self.acting);
@@ -1147,7 +1003,7 @@ impl PgStat {
             s.parent_split_bits = r.u32()?;
             s.last_scrub = EVersion::decode(r)?;
             s.last_scrub_stamp = UTime::decode(r)?;
-            s.stats = ObjectStatCollection::decode(r)?;
+            s.stats = decode_stat_collection(r)?;
             s.log_size = r.i64()?;
             s.ondisk_log_size = r.i64()?;
             s.up = decode_i32s(r)?;
@@ -1218,7 +1074,8 @@ impl PgStat {
 /// `pool_stat_t` (v7).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PoolStat {
-    pub stats: ObjectStatCollection,
+    /// `stats.sum` (an `object_stat_collection_t` on the wire).
+    pub stats: ObjectStatSum,
     pub store_stats: StoreStatfs,
     pub log_size: i64,
     pub ondisk_log_size: i64,
@@ -1230,7 +1087,7 @@ pub struct PoolStat {
 impl PoolStat {
     pub fn encode(&self, w: &mut Writer) {
         w.block(POOL_STAT_VERSION, 5, |w| {
-            self.stats.encode(w);
+            encode_stat_collection(w, &self.stats);
             w.i64(self.log_size).i64(self.ondisk_log_size);
             w.i32(self.up).i32(self.acting);
             self.store_stats.encode(w);
@@ -1247,7 +1104,7 @@ impl PoolStat {
                 ));
             }
             let mut s = PoolStat {
-                stats: ObjectStatCollection::decode(r)?,
+                stats: decode_stat_collection(r)?,
                 log_size: r.i64()?,
                 ondisk_log_size: r.i64()?,
                 ..PoolStat::default()
@@ -1262,58 +1119,6 @@ impl PoolStat {
             }
             Ok(s)
         })
-    }
-
-    /// `pool_stat_t::add(const pg_stat_t&)`.
-    pub fn add_pg(&mut self, o: &PgStat) {
-        self.stats.add(&o.stats);
-        self.log_size = self.log_size.wrapping_add(o.log_size);
-        self.ondisk_log_size = self.ondisk_log_size.wrapping_add(o.ondisk_log_size);
-        self.up = self.up.wrapping_add(o.up.len() as i32);
-        self.acting = self.acting.wrapping_add(o.acting.len() as i32);
-    }
-
-    /// `pool_stat_t::sub(const pg_stat_t&)`.
-    pub fn sub_pg(&mut self, o: &PgStat) {
-        self.stats.sub(&o.stats);
-        self.log_size = self.log_size.wrapping_sub(o.log_size);
-        self.ondisk_log_size = self.ondisk_log_size.wrapping_sub(o.ondisk_log_size);
-        self.up = self.up.wrapping_sub(o.up.len() as i32);
-        self.acting = self.acting.wrapping_sub(o.acting.len() as i32);
-    }
-
-    /// `pool_stat_t::add(const store_statfs_t&)`.
-    pub fn add_store(&mut self, o: &StoreStatfs) {
-        self.store_stats.add(o);
-        self.num_store_stats = self.num_store_stats.wrapping_add(1);
-    }
-
-    /// `pool_stat_t::sub(const store_statfs_t&)`.
-    pub fn sub_store(&mut self, o: &StoreStatfs) {
-        self.store_stats.sub(o);
-        self.num_store_stats = self.num_store_stats.wrapping_sub(1);
-    }
-
-    /// `pool_stat_t::add(const pool_stat_t&)`.
-    pub fn add(&mut self, o: &PoolStat) {
-        self.stats.add(&o.stats);
-        self.log_size = self.log_size.wrapping_add(o.log_size);
-        self.ondisk_log_size = self.ondisk_log_size.wrapping_add(o.ondisk_log_size);
-        self.up = self.up.wrapping_add(o.up);
-        self.acting = self.acting.wrapping_add(o.acting);
-        self.store_stats.add(&o.store_stats);
-        self.num_store_stats = self.num_store_stats.wrapping_add(o.num_store_stats);
-    }
-
-    /// `pool_stat_t::sub(const pool_stat_t&)`.
-    pub fn sub(&mut self, o: &PoolStat) {
-        self.stats.sub(&o.stats);
-        self.log_size = self.log_size.wrapping_sub(o.log_size);
-        self.ondisk_log_size = self.ondisk_log_size.wrapping_sub(o.ondisk_log_size);
-        self.up = self.up.wrapping_sub(o.up);
-        self.acting = self.acting.wrapping_sub(o.acting);
-        self.store_stats.sub(&o.store_stats);
-        self.num_store_stats = self.num_store_stats.wrapping_sub(o.num_store_stats);
     }
 }
 

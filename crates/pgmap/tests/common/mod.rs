@@ -101,9 +101,9 @@ pub fn osd_from(v: &Value) -> (i32, OsdStat) {
         hb_peers: ivec(&v["hb_peers"]),
         ..Default::default()
     };
-    st.statfs.total = i(&s["total"]);
-    st.statfs.available = i(&s["available"]);
-    st.statfs.internally_reserved = i(&s["internally_reserved"]);
+    st.statfs.total = i(&s["total"]) as u64;
+    st.statfs.available = i(&s["available"]) as u64;
+    st.statfs.internally_reserved = i(&s["internally_reserved"]) as u64;
     (i(&v["osd"]) as i32, st)
 }
 
