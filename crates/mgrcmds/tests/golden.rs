@@ -452,7 +452,10 @@ fn pg_dump_is_remembered_only_for_the_same_snapshot() {
     assert_eq!(first.rc, 0, "{first:?}");
     assert_eq!(execute("pg dump", &cmd("json"), &src), first);
     let plain = execute("pg dump", &cmd("plain"), &src);
-    assert_ne!(plain.outb, first.outb, "another format is rendered, not remembered");
+    assert_ne!(
+        plain.outb, first.outb,
+        "another format is rendered, not remembered"
+    );
     // The next stats period: a new snapshot with another version.
     {
         let mut v = src.0.lock().unwrap();
