@@ -336,12 +336,7 @@ fn modules_reach_the_mons_for_commands_and_their_kv_store() {
     let lab = Lab::start("cephx");
     let conf = lab.conf();
     // Only the test module, so discovery is quick.
-    let mods = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        common::test_modules().join("monlink"),
-        mods.path().join("monlink"),
-    )
-    .unwrap();
+    let mods = common::only_test_modules(&["monlink"]);
     let started = Instant::now();
     let daemon = Daemon::start(&[
         "--conf",
@@ -506,12 +501,7 @@ fn a_standby_rmgr_takes_over_on_mgr_fail() {
 fn modules_get_the_cluster_maps_and_their_notifications() {
     let lab = Lab::start("cephx");
     let conf = lab.conf();
-    let mods = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        common::test_modules().join("mapprobe"),
-        mods.path().join("mapprobe"),
-    )
-    .unwrap();
+    let mods = common::only_test_modules(&["mapprobe"]);
     let daemon = Daemon::start(&[
         "--conf",
         conf.to_str().unwrap(),

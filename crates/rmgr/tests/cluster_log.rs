@@ -56,12 +56,7 @@ fn cluster_log_reaches_the_mons_and_mgr_caps_are_pacifics() {
     let lab = Lab::start();
     let conf = lab.conf();
     // Only the test module, so discovery is quick.
-    let mods = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        common::test_modules().join("clogtest"),
-        mods.path().join("clogtest"),
-    )
-    .unwrap();
+    let mods = common::only_test_modules(&["clogtest"]);
     let daemon = Daemon::start(&[
         "--conf",
         conf.to_str().unwrap(),

@@ -117,12 +117,7 @@ fn osd_reports_reach_the_mons_commands_and_modules() {
     let t0 = Instant::now();
     let lab = Lab::start("cephx", 3);
     let conf = lab.conf();
-    let mods = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        common::test_modules().join("drprobe"),
-        mods.path().join("drprobe"),
-    )
-    .unwrap();
+    let mods = common::only_test_modules(&["drprobe"]);
     let mut daemon = Daemon::start(&[
         "--conf",
         conf.to_str().unwrap(),

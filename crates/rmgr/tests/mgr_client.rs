@@ -88,12 +88,7 @@ fn check_stock_entries(lab: &Lab, who: &str, cfg: &serde_json::Map<String, Value
 fn active_and_standby_report_their_running_config_to_the_active() {
     let lab = Lab::up("h1-mgrc-", &[]);
     let conf = lab.conf();
-    let mods = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        common::test_modules().join("drprobe"),
-        mods.path().join("drprobe"),
-    )
-    .unwrap();
+    let mods = common::only_test_modules(&["drprobe"]);
     let start = |id: &str| {
         Daemon::start(&[
             "--conf",

@@ -36,12 +36,7 @@ fn send(lab: &Lab, ty: &str, id: &str, prefix: &str) -> Value {
 
 /// rmgr (as `mgr.x`, with the `peercmd` test module enabled) on `lab`.
 fn start_rmgr(lab: &Lab) -> (Daemon, tempfile::TempDir) {
-    let mods = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        common::test_modules().join("peercmd"),
-        mods.path().join("peercmd"),
-    )
-    .unwrap();
+    let mods = common::only_test_modules(&["peercmd"]);
     let conf = lab.conf();
     let daemon = Daemon::start(&[
         "--conf",

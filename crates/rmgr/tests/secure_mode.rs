@@ -42,15 +42,7 @@ fn rmgr_runs_a_secure_only_pacific_cluster() {
     }
 
     // Our modules plus the `peercmd` test module (send_command to an OSD).
-    let mods = tempfile::Builder::new()
-        .prefix("h10-mods-")
-        .tempdir()
-        .unwrap();
-    std::os::unix::fs::symlink(
-        common::test_modules().join("peercmd"),
-        mods.path().join("peercmd"),
-    )
-    .unwrap();
+    let mods = common::only_test_modules(&["peercmd"]);
     let conf = lab.conf();
     let started = Instant::now();
     let daemon = Daemon::with_modules(

@@ -20,6 +20,17 @@ pub fn test_modules() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pymodules")
 }
 
+/// A module directory holding only the named test modules (symlinks): a daemon that
+/// loads just what a test needs starts quickly.
+pub fn only_test_modules(names: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for n in names {
+        std::os::unix::fs::symlink(test_modules().join(n), dir.path().join(n))
+            .expect("symlink a test module");
+    }
+    dir
+}
+
 pub struct Daemon {
     pub dir: tempfile::TempDir,
     pub child: Option<Child>,
