@@ -160,6 +160,10 @@ pub enum StateError {
     NotAnObject,
 }
 
+/// Not a `get()` name: the daemon index's generation, whose version tells module hosts
+/// when daemon metadata, the daemon set or perf schemas may have changed.
+pub const DAEMON_INDEX_NAME: &str = "_daemon_index";
+
 /// The versioned cluster state.
 #[derive(Debug, Default)]
 pub struct ClusterState {
@@ -196,7 +200,11 @@ impl ClusterState {
     /// Replaces one data name; returns its new version.
     pub fn set(&self, name: &str, value: Value) -> Result<u64, StateError> {
         // On a cluster the mons' `health` and MgrMap replace the ones computed standalone.
-        if !STORED_NAMES.contains(&name) && name != "health" && name != "mgr_map" {
+        if !STORED_NAMES.contains(&name)
+            && name != "health"
+            && name != "mgr_map"
+            && name != DAEMON_INDEX_NAME
+        {
             return Err(StateError::UnknownName(name.to_string()));
         }
         let v = self

@@ -686,6 +686,18 @@ impl Core {
         if let (Some(lc), Some(v)) = (&shared.log_control, shared.daemon_option("debug_mgr")) {
             lc.set_debug_mgr(&v);
         }
+        // The daemon index's generation reaches the module hosts as the version of an
+        // internal data name: answers that depend only on the daemons, their metadata and
+        // schemas stay valid until it moves.
+        let weak = Arc::downgrade(&shared);
+        shared.daemon_state.set_listener(move |generation| {
+            if let Some(s) = weak.upgrade() {
+                let _ = s.set_data(
+                    crate::cluster::DAEMON_INDEX_NAME,
+                    serde_json::json!(generation),
+                );
+            }
+        });
         let core = Core { shared };
         core.discover()?;
         core.reconcile().await;

@@ -205,6 +205,12 @@ struct Inner {
 #[derive(Default)]
 pub struct DaemonStateIndex {
     inner: RwLock<Inner>,
+    /// Counts the changes to what does not move with every report: the set of daemons,
+    /// their metadata and their perf counter schemas ([`DaemonStateIndex::generation`]).
+    generation: std::sync::atomic::AtomicU64,
+    /// Told each new generation (the core publishes it so module hosts can keep answers
+    /// that depend only on those until it moves).
+    listener: std::sync::OnceLock<Box<dyn Fn(u64) + Send + Sync>>,
 }
 
 fn secs(t: SystemTime) -> f64 {
@@ -241,6 +247,28 @@ impl DaemonStateIndex {
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner> {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The generation of the daemon set, metadata and perf schemas: it moves whenever
+    /// one of them may have changed (not with counter values or statuses).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Calls `f` with each new generation (once; later calls are ignored).
+    pub fn set_listener(&self, f: impl Fn(u64) + Send + Sync + 'static) {
+        let _ = self.listener.set(Box::new(f));
+    }
+
+    /// A new generation; called with no lock held.
+    fn changed(&self) {
+        let g = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+            + 1;
+        if let Some(f) = self.listener.get() {
+            f(g);
+        }
     }
 
     // ---- queries ------------------------------------------------------------------
@@ -286,22 +314,26 @@ impl DaemonStateIndex {
     /// Creates or updates a daemon from a metadata map (`update_metadata`/`insert`):
     /// `hostname` follows the map's `hostname` entry when there is one.
     pub fn set_metadata(&self, key: &DaemonKey, metadata: StrMap) {
-        let mut g = self.write();
-        g.all
+        self.write()
+            .all
             .entry(key.clone())
             .or_insert_with(|| DaemonState::new(key.clone()))
             .set_metadata(metadata);
+        self.changed();
     }
 
     /// Creates or updates a daemon with an explicit hostname (the map is stored as is).
     pub fn set_metadata_with_hostname(&self, key: &DaemonKey, hostname: &str, metadata: StrMap) {
-        let mut g = self.write();
-        let d = g
-            .all
-            .entry(key.clone())
-            .or_insert_with(|| DaemonState::new(key.clone()));
-        d.set_metadata(metadata);
-        d.hostname = hostname.to_string();
+        {
+            let mut g = self.write();
+            let d = g
+                .all
+                .entry(key.clone())
+                .or_insert_with(|| DaemonState::new(key.clone()));
+            d.set_metadata(metadata);
+            d.hostname = hostname.to_string();
+        }
+        self.changed();
     }
 
     /// Pacific's `MetadataUpdate::finish`: applies the mons' answer to
@@ -343,6 +375,8 @@ impl DaemonStateIndex {
             .or_insert_with(|| DaemonState::new(key.clone()));
         d.hostname = hostname;
         d.set_metadata(m);
+        drop(g);
+        self.changed();
         true
     }
 
@@ -405,18 +439,25 @@ impl DaemonStateIndex {
 
     /// A service daemon from the service map (`got_service_map`): added when missing.
     pub fn add_service_daemon(&self, key: &DaemonKey, metadata: StrMap) {
-        let mut g = self.write();
-        if g.all.contains_key(key) {
-            return;
+        {
+            let mut g = self.write();
+            if g.all.contains_key(key) {
+                return;
+            }
+            let mut d = DaemonState::new(key.clone());
+            d.set_metadata(metadata);
+            d.service_daemon = true;
+            g.all.insert(key.clone(), d);
         }
-        let mut d = DaemonState::new(key.clone());
-        d.set_metadata(metadata);
-        d.service_daemon = true;
-        g.all.insert(key.clone(), d);
+        self.changed();
     }
 
     pub fn remove(&self, key: &DaemonKey) -> Option<DaemonState> {
-        self.write().all.remove(key)
+        let d = self.write().all.remove(key);
+        if d.is_some() {
+            self.changed();
+        }
+        d
     }
 
     /// Drops every daemon of type `ty` whose id is not in `names` (`cull`).
@@ -430,6 +471,10 @@ impl DaemonStateIndex {
             .collect();
         for k in &victims {
             g.all.remove(k);
+        }
+        drop(g);
+        if !victims.is_empty() {
+            self.changed();
         }
         victims
     }
@@ -445,6 +490,10 @@ impl DaemonStateIndex {
             .collect();
         for k in &victims {
             g.all.remove(k);
+        }
+        drop(g);
+        if !victims.is_empty() {
+            self.changed();
         }
         victims
     }
@@ -486,6 +535,9 @@ impl DaemonStateIndex {
             Err(e) => tracing::warn!("{key}: bad config in MMgrOpen: {e}"),
         }
         d.config_defaults_bl = m.config_defaults_bl.clone();
+        drop(g);
+        // The session starts over: metadata (service daemons) and schema.
+        self.changed();
         OpenOutcome::Accepted {
             service_daemon: m.service_daemon,
             key,
@@ -567,8 +619,13 @@ impl DaemonStateIndex {
             d.daemon_health_metrics = m.daemon_health_metrics.clone();
         }
         d.last_report = Some(now);
+        drop(g);
+        let schema_changed = !m.declare_types.is_empty() || !m.undeclare_types.is_empty();
+        if schema_changed {
+            self.changed();
+        }
         Ok(ReportOutcome {
-            schema_changed: !m.declare_types.is_empty() || !m.undeclare_types.is_empty(),
+            schema_changed,
             task_status: m.task_status.clone(),
             values: values.len(),
             key,
@@ -581,6 +638,7 @@ impl DaemonStateIndex {
     pub fn handle_close(&self, m: &MMgrClose, peer_type: &str) -> Option<(DaemonKey, bool)> {
         let key = DaemonKey::from_service(&m.service_name, peer_type, &m.daemon_name);
         let d = self.write().all.remove(&key)?;
+        self.changed();
         Some((key, d.service_daemon))
     }
 
@@ -899,6 +957,43 @@ mod tests {
             idx.handle_open(&o, "osd", at(1)),
             OpenOutcome::Accepted { .. }
         ));
+    }
+
+    /// The generation moves with the daemon set, metadata and schemas, not with every
+    /// report; the listener hears each new one.
+    #[test]
+    fn the_generation_follows_metadata_schemas_and_membership() {
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let idx = osd0_index();
+        let h = heard.clone();
+        idx.set_listener(move |g| h.lock().unwrap().push(g));
+        let g0 = idx.generation();
+        assert!(g0 > 0, "apply_mon_metadata moved it");
+        open(&idx);
+        let g1 = idx.generation();
+        assert!(g1 > g0, "an open starts the schema over");
+        let declare = MMgrReport {
+            daemon_name: "0".into(),
+            declare_types: vec![ty("osd.op_w", PERFCOUNTER_U64 | PERFCOUNTER_COUNTER)],
+            packed: encode_packed(&[(PERFCOUNTER_U64, pv(1))]),
+            ..MMgrReport::default()
+        };
+        idx.handle_report(&declare, "osd", at(2)).unwrap();
+        let g2 = idx.generation();
+        assert!(g2 > g1, "a declared counter is a schema change");
+        let values = MMgrReport {
+            daemon_name: "0".into(),
+            packed: encode_packed(&[(PERFCOUNTER_U64, pv(2))]),
+            ..MMgrReport::default()
+        };
+        idx.handle_report(&values, "osd", at(3)).unwrap();
+        assert_eq!(idx.generation(), g2, "values alone do not move it");
+        assert!(idx.cull("osd", &BTreeSet::new()).len() == 1);
+        let g3 = idx.generation();
+        assert!(g3 > g2, "a culled daemon moves it");
+        assert!(idx.cull("osd", &BTreeSet::new()).is_empty());
+        assert_eq!(idx.generation(), g3, "nothing culled, nothing moved");
+        assert_eq!(*heard.lock().unwrap(), vec![g1, g2, g3]);
     }
 
     #[test]

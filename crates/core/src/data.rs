@@ -17,6 +17,9 @@ fn computed(value: Value) -> Option<Snapshot> {
 }
 
 pub(crate) fn get(s: &Shared, name: &str) -> Option<Snapshot> {
+    if name == crate::cluster::DAEMON_INDEX_NAME {
+        return None; // internal: only its version is published
+    }
     if name == "modified_config_options" {
         // Daemons' reported running configs, as the stock manager computes it; the stored
         // value (a fixture) only stands in while no daemon has reported a config.

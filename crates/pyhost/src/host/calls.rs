@@ -149,6 +149,32 @@ pub(crate) async fn handle(
                     .unwrap_or_else(|| metadata(ctx, ty, id)),
             )
         }
+        // Every daemon of a type, id → what `get_metadata` answers for it (the worker
+        // keeps this per daemon-index generation instead of asking per daemon).
+        "get_metadata_all" => {
+            let ty = s(&args, "svc_type");
+            let mut all = serde_json::Map::new();
+            let table = match ty {
+                "osd" => Some("osd_metadata"),
+                "mds" => Some("mds_metadata"),
+                "mon" => Some("mon_metadata"),
+                _ => None,
+            };
+            if let Some(snap) = table.and_then(|t| ctx.get(t)) {
+                if let Some(m) = snap.value.as_object() {
+                    all.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+            if ty == "mgr" {
+                let me = ctx.mgr_id().to_string();
+                let own = metadata(ctx, ty, &me);
+                all.insert(me, own);
+            }
+            if let Some(m) = ctx.daemon_state().metadata_by_type_json(ty).as_object() {
+                all.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            CallResult::ok(Value::Object(all))
+        }
         "get_daemon_status" => {
             let (ty, id) = (s(&args, "svc_type"), s(&args, "svc_id"));
             if let Some(st) = ctx.daemon_state().daemon_status_json(ty, id) {

@@ -24,7 +24,26 @@ pub(crate) struct WorkerState {
     /// for [`COUNTER_CACHE_TTL`] (a Prometheus collect asks for each counter in turn).
     pub(crate) counter_cache:
         Mutex<HashMap<(String, String), (std::time::Instant, serde_json::Value)>>,
+    /// Answers that depend only on the daemon index (daemons, metadata, perf schemas) and
+    /// the metadata tables, with the versions they were asked at: valid while those
+    /// versions stay ([`INDEX_VERSION_NAMES`]); keyed by method and arguments.
+    pub(crate) index_cache: Mutex<IndexCache>,
 }
+
+/// See [`WorkerState::index_cache`].
+#[derive(Default)]
+pub(crate) struct IndexCache {
+    pub(crate) versions: Vec<u64>,
+    pub(crate) answers: HashMap<String, Arc<serde_json::Value>>,
+}
+
+/// The data names whose versions an index-cache answer depends on.
+pub(crate) const INDEX_VERSION_NAMES: [&str; 4] = [
+    rmgr_core::cluster::DAEMON_INDEX_NAME,
+    "osd_metadata",
+    "mon_metadata",
+    "mds_metadata",
+];
 
 /// How long a daemon's fetched latest counter values serve `get_latest_counter` calls:
 /// daemons report every `mgr_stats_period` (5 s), so a value up to this old is what a
@@ -47,6 +66,7 @@ impl WorkerState {
             context: Mutex::new(None),
             own_options: RwLock::new(HashMap::new()),
             counter_cache: Mutex::new(HashMap::new()),
+            index_cache: Mutex::new(IndexCache::default()),
         })
     }
 
@@ -83,6 +103,19 @@ impl WorkerState {
                 }
             }
         }
+    }
+
+    /// The current versions of [`INDEX_VERSION_NAMES`] (0: never published).
+    pub(crate) fn index_versions(&self) -> Vec<u64> {
+        let r = self.replica.read().ok();
+        INDEX_VERSION_NAMES
+            .iter()
+            .map(|n| {
+                r.as_ref()
+                    .and_then(|r| r.versions.get(*n).copied())
+                    .unwrap_or(0)
+            })
+            .collect()
     }
 
     pub(crate) fn config(&self, name: &str) -> Option<String> {
