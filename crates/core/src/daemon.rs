@@ -67,6 +67,58 @@ pub enum CoreError {
     Store(#[from] rmgr_store::StoreError),
 }
 
+/// The most often the daemon index's generation is published to module hosts.
+const INDEX_PUBLISH_GAP: Duration = Duration::from_millis(10);
+
+/// Publishes the daemon index's generation (see `Core::start`), coalescing bursts.
+#[derive(Default)]
+struct IndexPublisher {
+    /// When the last publication went out.
+    last: Mutex<Option<std::time::Instant>>,
+    /// A delayed publication is scheduled.
+    pending: std::sync::atomic::AtomicBool,
+}
+
+impl IndexPublisher {
+    fn changed(me: &Arc<IndexPublisher>, shared: std::sync::Weak<Shared>) {
+        use std::sync::atomic::Ordering;
+        let now = std::time::Instant::now();
+        let due = me
+            .last
+            .lock()
+            .map(|l| l.is_none_or(|t| now.duration_since(t) >= INDEX_PUBLISH_GAP))
+            .unwrap_or(true);
+        let runtime = tokio::runtime::Handle::try_current();
+        if due || runtime.is_err() {
+            Self::publish(me, &shared);
+        } else if !me.pending.swap(true, Ordering::AcqRel) {
+            let me = me.clone();
+            if let Ok(rt) = runtime {
+                rt.spawn(async move {
+                    tokio::time::sleep(INDEX_PUBLISH_GAP).await;
+                    me.pending.store(false, Ordering::Release);
+                    Self::publish(&me, &shared);
+                });
+            }
+        }
+    }
+
+    /// The current generation, published now.
+    fn publish(me: &IndexPublisher, shared: &std::sync::Weak<Shared>) {
+        let Some(s) = shared.upgrade() else {
+            return;
+        };
+        if let Ok(mut l) = me.last.lock() {
+            *l = Some(std::time::Instant::now());
+        }
+        let generation = s.daemon_state.generation();
+        let _ = s.set_data(
+            crate::cluster::DAEMON_INDEX_NAME,
+            serde_json::json!(generation),
+        );
+    }
+}
+
 pub(crate) struct ModuleEntry {
     pub(crate) info: ModuleInfo,
     pub(crate) provider: usize,
@@ -689,14 +741,13 @@ impl Core {
         // The daemon index's generation reaches the module hosts as the version of an
         // internal data name: answers that depend only on the daemons, their metadata and
         // schemas stay valid until it moves.
+        // Bursts (every OSD reconnecting after a restart, a full metadata load) coalesce:
+        // at most one publication per INDEX_PUBLISH_GAP, the last one carrying the latest
+        // generation, so module hosts' queues never fill with version notices.
         let weak = Arc::downgrade(&shared);
-        shared.daemon_state.set_listener(move |generation| {
-            if let Some(s) = weak.upgrade() {
-                let _ = s.set_data(
-                    crate::cluster::DAEMON_INDEX_NAME,
-                    serde_json::json!(generation),
-                );
-            }
+        let publisher = Arc::new(IndexPublisher::default());
+        shared.daemon_state.set_listener(move |_| {
+            IndexPublisher::changed(&publisher, weak.clone());
         });
         let core = Core { shared };
         core.discover()?;
@@ -1512,4 +1563,60 @@ pub fn module_odata(outb: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon_state::DaemonKey;
+
+    async fn bare_core(dir: &std::path::Path) -> Core {
+        Core::start(CoreConfig {
+            mgr_id: "x".into(),
+            store: Arc::new(Store::open(&dir.join("rmgr.db")).unwrap()),
+            providers: Vec::new(),
+            command_timeout: Duration::from_secs(1),
+            log_control: None,
+            runtime_defaults: BTreeMap::new(),
+            file_options: BTreeMap::new(),
+            start_inactive: false,
+        })
+        .await
+        .unwrap()
+    }
+
+    fn published(core: &Core) -> Option<(u64, serde_json::Value)> {
+        let snap = core.shared.cluster.get(crate::cluster::DAEMON_INDEX_NAME)?;
+        Some((snap.version, snap.value.as_ref().clone()))
+    }
+
+    /// Every OSD reconnecting at once must not send module hosts one notice per change:
+    /// a burst is published a few times at most, the last time with the latest generation.
+    #[tokio::test]
+    async fn daemon_index_generations_are_published_coalesced() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = bare_core(dir.path()).await;
+        assert!(published(&core).is_none());
+        let idx = core.daemon_state();
+        idx.set_metadata(&DaemonKey::new("osd", "0"), BTreeMap::new());
+        let (v0, g0) = published(&core).expect("the first change goes out at once");
+        assert_eq!(g0, serde_json::json!(idx.generation()));
+        for i in 1..1000 {
+            idx.set_metadata(&DaemonKey::new("osd", i.to_string()), BTreeMap::new());
+        }
+        tokio::time::sleep(INDEX_PUBLISH_GAP * 5).await;
+        let (v1, g1) = published(&core).unwrap();
+        assert_eq!(
+            g1,
+            serde_json::json!(idx.generation()),
+            "the latest one went out"
+        );
+        assert_eq!(idx.generation(), 1000);
+        // Versions are one counter over every data name; nothing else is set here.
+        assert!(
+            v1 > v0 && v1 - v0 <= 50,
+            "{} publications for 999 changes",
+            v1 - v0
+        );
+    }
 }
