@@ -163,6 +163,17 @@ fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
     }
 }
 
+/// The next memory check, on a grid shared by every worker: all their checks fall on the
+/// same timer tick, one wake-up of the runtime a period instead of one per worker.
+fn next_memory_check() -> tokio::time::Instant {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(std::time::Instant::now);
+    let period = MEMORY_CHECK.as_nanos().max(1);
+    let periods = epoch.elapsed().as_nanos() / period + 1;
+    let at = epoch + Duration::from_nanos(u64::try_from(periods * period).unwrap_or(u64::MAX));
+    tokio::time::Instant::from_std(at)
+}
+
 fn rss_bytes(pid: u32) -> Option<u64> {
     let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
@@ -312,7 +323,7 @@ async fn run_once(inner: &Arc<Inner>) -> Exit {
         let (inner, ready) = (inner.clone(), ready.clone());
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(MEMORY_CHECK).await;
+                tokio::time::sleep_until(next_memory_check()).await;
                 let limit = inner.cfg.memory_limit;
                 if limit == 0 || !ready.load(Ordering::Relaxed) {
                     continue;
@@ -614,5 +625,23 @@ impl RunningModule for PyWorker {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_checks_of_all_workers_share_one_grid() {
+        let a = next_memory_check();
+        let b = next_memory_check();
+        // (b is one period later only if a period ended between the two calls)
+        assert!(
+            b == a || b == a + MEMORY_CHECK,
+            "two workers asking in the same period wait for the same tick"
+        );
+        let now = tokio::time::Instant::now();
+        assert!(a > now && a <= now + MEMORY_CHECK);
     }
 }

@@ -40,18 +40,30 @@ def preload(module_path, python_path):
 def serve():
     ctl = socket.socket(fileno=3)
     ctl.setblocking(True)
-    buf = b''
+    # Each child's pidfd becomes readable when it exits, so the loop sleeps until a
+    # request or an exit (no polling); without pidfds (Linux < 5.3) it polls waitpid.
+    children = {}
+    pidfds = hasattr(os, 'pidfd_open')
     while True:
-        while True:
+        if not pidfds:
+            while True:
+                try:
+                    pid, status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+                ctl.sendall(f'exit {pid} {status}\n'.encode())
+        r, _, _ = select.select([ctl, *children], [], [], None if pidfds else 0.2)
+        for fd in [f for f in r if f in children]:
+            pid = children.pop(fd)
+            os.close(fd)
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                _, status = os.waitpid(pid, 0)
             except ChildProcessError:
-                break
-            if pid == 0:
-                break
+                continue
             ctl.sendall(f'exit {pid} {status}\n'.encode())
-        r, _, _ = select.select([ctl], [], [], 0.2)
-        if not r:
+        if ctl not in r:
             continue
         msg, fds, _, _ = socket.recv_fds(ctl, 4096, 4)
         if not msg:
@@ -66,11 +78,18 @@ def serve():
         pid = os.fork()
         if pid == 0:
             # The child: hand fd 3 over to the worker socket and leave the loop.
+            for fd in children:
+                os.close(fd)
             ctl.detach()
             os.dup2(fds[0], 3)
             os.close(fds[0])
             return line[5:]
         os.close(fds[0])
+        if pidfds:
+            try:
+                children[os.pidfd_open(pid)] = pid
+            except OSError:
+                pidfds = False  # fall back to polling waitpid
         ctl.sendall(f'pid {pid}\n'.encode())
 "#;
 
