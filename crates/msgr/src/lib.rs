@@ -47,6 +47,6 @@ pub use messages::mgr_beacon::{MMgrBeacon, MonCommand, PACIFIC_FEATURES_ALL};
 pub use messages::mgr_map::{MgrMap, ModuleInfo, ModuleOption, StandbyInfo};
 pub use messages::mon::MonMapInfo;
 pub use session::{
-    BeaconContent, MapEpochs, MonCommandReply, MonCommander, MonSender, MonSession,
+    BeaconContent, MapEpochs, MgrDigest, MonCommandReply, MonCommander, MonSender, MonSession,
     MonSessionConfig, SessionError, SessionStatus,
 };

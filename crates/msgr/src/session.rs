@@ -72,6 +72,26 @@ pub struct SessionStatus {
     pub last_error: Option<String>,
 }
 
+/// MMgrDigest (0x705): `bufferlist mon_status_json, bufferlist health_json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MgrDigest {
+    pub mon_status_json: String,
+    pub health_json: String,
+}
+
+impl MgrDigest {
+    /// The front segment; each bufferlist is a `u32` length and bytes.
+    pub fn decode(front: &[u8]) -> Result<MgrDigest, String> {
+        let mut r = crate::denc::Reader::new(front, "MMgrDigest");
+        let mon = r.blob().map_err(|e| e.to_string())?;
+        let health = r.blob().map_err(|e| e.to_string())?;
+        Ok(MgrDigest {
+            mon_status_json: String::from_utf8_lossy(mon).into_owned(),
+            health_json: String::from_utf8_lossy(health).into_owned(),
+        })
+    }
+}
+
 /// The newest OSDMap and FSMap epochs the mons told us about (the `osdmap` and `fsmap`
 /// subscriptions): a change means the maps moved on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -215,6 +235,7 @@ pub struct MonSession {
     modes: Vec<u32>,
     peer_creds: watch::Receiver<crate::peer_client::PeerCredentials>,
     service_map: watch::Receiver<Option<Arc<Vec<u8>>>>,
+    digest: watch::Receiver<Option<Arc<MgrDigest>>>,
     sender: MonSender,
     mgr_map: watch::Receiver<Option<Arc<MgrMap>>>,
     mon_map: watch::Receiver<Option<Arc<MonMapInfo>>>,
@@ -236,6 +257,7 @@ impl MonSession {
         let (status_tx, status) = watch::channel(SessionStatus::default());
         let (kv_tx, kv) = watch::channel(Arc::new(BTreeMap::new()));
         let (service_map_tx, service_map) = watch::channel(None);
+        let (digest_tx, digest) = watch::channel(None);
         let (epochs_tx, epochs) = watch::channel(MapEpochs::default());
         let (out_tx, out_rx) = mpsc::channel(OUT_QUEUE);
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
@@ -263,6 +285,7 @@ impl MonSession {
             kv_tx,
             kv: BTreeMap::new(),
             service_map_tx,
+            digest_tx,
             out_rx,
             cmd_rx,
             cmd_closed: false,
@@ -287,6 +310,7 @@ impl MonSession {
             config,
             kv,
             service_map,
+            digest,
             sender: MonSender { tx: out_tx },
             status,
             secrets,
@@ -320,6 +344,12 @@ impl MonSession {
     /// `servicemap` subscription delivered one.
     pub fn service_map(&self) -> watch::Receiver<Option<Arc<Vec<u8>>>> {
         self.service_map.clone()
+    }
+
+    /// The mons' latest MMgrDigest (`mgrdigest` subscription, every
+    /// `mon_mgr_digest_period`): their health (with details) and mon_status, as JSON.
+    pub fn digest(&self) -> watch::Receiver<Option<Arc<MgrDigest>>> {
+        self.digest.clone()
     }
 
     /// What commands to other daemons need (see [`crate::peer_client`]): our global id, the
@@ -406,6 +436,7 @@ struct Driver {
     kv: BTreeMap<String, Vec<u8>>,
     /// The latest MServiceMap's front (the committed ServiceMap).
     service_map_tx: watch::Sender<Option<Arc<Vec<u8>>>>,
+    digest_tx: watch::Sender<Option<Arc<MgrDigest>>>,
     /// Messages to send as they come (MMonMgrReport): lossy, dropped while disconnected.
     out_rx: mpsc::Receiver<Message>,
     cmd_rx: mpsc::Receiver<CommandRequest>,
@@ -635,6 +666,12 @@ impl Driver {
                 },
                 SubscribeItem {
                     what: "servicemap".into(),
+                    start: 0,
+                    flags: 0,
+                },
+                // The mons' health and mon_status, as Pacific's Mgr subscribes to them.
+                SubscribeItem {
+                    what: "mgrdigest".into(),
                     start: 0,
                     flags: 0,
                 },
@@ -1070,6 +1107,12 @@ impl Driver {
             types::SERVICE_MAP => {
                 let _ = self.service_map_tx.send(Some(Arc::new(m.front.clone())));
             }
+            types::MGR_DIGEST => match MgrDigest::decode(&m.front) {
+                Ok(d) => {
+                    let _ = self.digest_tx.send(Some(Arc::new(d)));
+                }
+                Err(e) => tracing::warn!("undecodable MMgrDigest: {e}"),
+            },
             other => tracing::trace!(ty = other, "ignoring a message from the mon"),
         }
         false
@@ -1233,6 +1276,23 @@ fn osd_map_newest_epoch(front: &[u8]) -> Result<Option<u32>, crate::error::Decod
 
 #[cfg(test)]
 mod osd_map_epoch_tests {
+    #[test]
+    fn mgr_digest_decodes_its_two_bufferlists_and_refuses_short_input() {
+        let mut w = crate::denc::Writer::new();
+        w.blob(br#"{"name":"a"}"#)
+            .blob(br#"{"status":"HEALTH_OK"}"#);
+        let front = w.into_vec();
+        let d = super::MgrDigest::decode(&front).unwrap();
+        assert_eq!(d.mon_status_json, r#"{"name":"a"}"#);
+        assert_eq!(d.health_json, r#"{"status":"HEALTH_OK"}"#);
+        for cut in 0..front.len() {
+            assert!(
+                super::MgrDigest::decode(&front[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+    }
+
     use super::osd_map_newest_epoch;
 
     #[test]

@@ -277,6 +277,7 @@ async fn beacons_follow_the_mgrmap_and_the_gid_survives_a_reconnect() {
             "config",
             "fsmap",
             "kv:mgr/",
+            "mgrdigest",
             "mgrmap",
             "monmap",
             "osdmap",

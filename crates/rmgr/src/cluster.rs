@@ -346,6 +346,7 @@ pub async fn join(core: &Core, conf_path: &Path, id: &str, data: &Path) -> anyho
         })
     });
     tasks.push(tokio::spawn(follow_config(core.clone(), session.config())));
+    tasks.push(tokio::spawn(follow_digest(core.clone(), session.digest())));
     tasks.push(tokio::spawn(follow_maps(
         core.clone(),
         session.commander(),
@@ -404,9 +405,34 @@ impl MonLink for SessionLink {
 
 /// `get()` of the cluster maps on a cluster: while this manager is active, it asks the
 /// mons for the maps' JSON dumps (the same shapes Pacific's `get()` returns) whenever an
-/// epoch moved, and `health`/`mon_status` every digest period; the core fires `osd_map`,
-/// `fs_map`, `mon_map`, `health` notifications as map updates do. (A later step decodes
+/// epoch moved; the core fires `osd_map`, `fs_map`, `mon_map` notifications as map
+/// updates do. (`health` and `mon_status` come with the mons' digest: `follow_digest`.) (A later step decodes
 /// the maps from the subscriptions instead of asking.)
+/// `get('health')` and `get('mon_status')` on a cluster: the mons' MMgrDigest (every
+/// `mon_mgr_digest_period`), as Pacific's `ClusterState::load_digest` keeps them —
+/// `{"json": <the mons' JSON>}`; a change fires the `health`/`mon_status` notifications.
+async fn follow_digest(core: Core, mut digest: watch::Receiver<Option<Arc<rmgr_msgr::MgrDigest>>>) {
+    while digest.changed().await.is_ok() {
+        let Some(d) = digest.borrow_and_update().clone() else {
+            continue;
+        };
+        core.apply_mon_maps(digest_maps(&d));
+    }
+}
+
+fn digest_maps(d: &rmgr_msgr::MgrDigest) -> BTreeMap<String, serde_json::Value> {
+    BTreeMap::from([
+        (
+            "health".to_string(),
+            serde_json::json!({ "json": d.health_json }),
+        ),
+        (
+            "mon_status".to_string(),
+            serde_json::json!({ "json": d.mon_status_json }),
+        ),
+    ])
+}
+
 async fn follow_maps(
     core: Core,
     commander: rmgr_msgr::MonCommander,
@@ -421,10 +447,9 @@ async fn follow_maps(
     };
     let (mut osd_epoch, mut fs_epoch, mut mon_epoch) = (None, None, None);
     let mut every = tokio::time::interval(tick);
-    let mut beats: u64 = 0;
     loop {
-        // Every tick (health, mon_status), and at once when the mons publish a new
-        // OSDMap or FSMap (the `osdmap`/`fsmap` subscriptions).
+        // Every tick, and at once when the mons publish a new OSDMap or FSMap (the
+        // `osdmap`/`fsmap` subscriptions).
         tokio::select! {
             _ = every.tick() => {}
             r = epochs.changed() => {
@@ -433,7 +458,6 @@ async fn follow_maps(
                 }
             }
         }
-        beats += 1;
         if !core.is_active() {
             continue;
         }
@@ -473,22 +497,6 @@ async fn follow_maps(
             mon_epoch = epoch(&mon);
             if let Some(mon) = mon {
                 maps.insert("mon_map".to_string(), mon);
-            }
-        }
-        // Pacific's digest cadence (mon_mgr_digest_period, 5 s): health and mon_status.
-        let digest_every = (5.0 / tick.as_secs_f64()).ceil().max(1.0) as u64;
-        if beats % digest_every == 1 || digest_every == 1 {
-            if let Some(h) = ask("health detail").await {
-                maps.insert(
-                    "health".to_string(),
-                    serde_json::json!({"json": h.to_string()}),
-                );
-            }
-            if let Some(m) = ask("mon_status").await {
-                maps.insert(
-                    "mon_status".to_string(),
-                    serde_json::json!({"json": m.to_string()}),
-                );
             }
         }
         if !maps.is_empty() {

@@ -335,6 +335,27 @@ fn osd_reports_reach_the_mons_commands_and_modules() {
         hd["checks"].get("RMGR_TEST_CHECK").is_none()
     });
 
+    // get('health') and get('mon_status') are the mons' own JSON (their MMgrDigest), as
+    // on a stock manager: an OSDMap flag shows in a module's get('health').
+    let (rc, _, err) = lab.ceph(&["osd", "set", "noout"]);
+    assert_eq!(rc, 0, "{err}");
+    let mons_json = |name: &str| -> Value {
+        let v = probe(&["get", name]);
+        serde_json::from_str(v["json"].as_str().unwrap_or("null")).unwrap_or(Value::Null)
+    };
+    wait_for(30, "OSDMAP_FLAGS in a module's get('health')", || {
+        mons_json("health")["checks"].get("OSDMAP_FLAGS").is_some()
+    });
+    let (rc, _, err) = lab.ceph(&["osd", "unset", "noout"]);
+    assert_eq!(rc, 0, "{err}");
+    let fsid = lab.json(&["fsid", "-f", "json"])["fsid"].clone();
+    let ms = mons_json("mon_status");
+    assert_eq!(
+        ms["monmap"]["fsid"], fsid,
+        "get('mon_status') is this cluster's: {ms}"
+    );
+    assert_eq!(ms["state"], "leader", "{ms}");
+
     // --- 4. The Python API: PG data, perf counters, metadata, servers, notify.
     assert_eq!(
         probe(&["get", "pg_summary"])["all"],
