@@ -334,18 +334,10 @@ fn rmgr_joins_a_cluster_with_auth_none() {
 #[test]
 fn modules_reach_the_mons_for_commands_and_their_kv_store() {
     let lab = Lab::start("cephx");
-    let conf = lab.conf();
     // Only the test module, so discovery is quick.
     let mods = common::only_test_modules(&["monlink"]);
     let started = Instant::now();
-    let daemon = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        mods.path().to_str().unwrap(),
-    ]);
+    let daemon = Daemon::in_lab(&lab, "x", mods.path());
     // A key the mons hold before the module starts comes with the first (full) dump.
     let (rc, _, err) = lab.ceph(&["config-key", "set", "mgr/monlink/early", "before"]);
     assert_eq!(rc, 0, "{err}");
@@ -500,16 +492,8 @@ fn a_standby_rmgr_takes_over_on_mgr_fail() {
 #[test]
 fn modules_get_the_cluster_maps_and_their_notifications() {
     let lab = Lab::start("cephx");
-    let conf = lab.conf();
     let mods = common::only_test_modules(&["mapprobe"]);
-    let daemon = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        mods.path().to_str().unwrap(),
-    ]);
+    let daemon = Daemon::in_lab(&lab, "x", mods.path());
     wait_for(30, "rmgr active and available", || {
         let d = lab.mgr_dump();
         d["active_name"] == "x" && d["available"] == true

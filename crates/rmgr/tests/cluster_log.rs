@@ -54,17 +54,9 @@ const DENIED: &str = "Error EACCES: access denied: does your client key have mgr
 #[test]
 fn cluster_log_reaches_the_mons_and_mgr_caps_are_pacifics() {
     let lab = Lab::start();
-    let conf = lab.conf();
     // Only the test module, so discovery is quick.
     let mods = common::only_test_modules(&["clogtest"]);
-    let daemon = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        mods.path().to_str().unwrap(),
-    ]);
+    let daemon = Daemon::in_lab(&lab, "x", mods.path());
     let mut dump = Value::Null;
     wait_for(30, "rmgr to be active and available", || {
         let (rc, out, _) = lab.ceph(&["mgr", "dump", "-f", "json"]);

@@ -116,16 +116,8 @@ fn pg_query_stats(lab: &Lab, pgid: &str) -> Value {
 fn osd_reports_reach_the_mons_commands_and_modules() {
     let t0 = Instant::now();
     let lab = Lab::start("cephx", 3);
-    let conf = lab.conf();
     let mods = common::only_test_modules(&["drprobe"]);
-    let mut daemon = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        mods.path().to_str().unwrap(),
-    ]);
+    let mut daemon = Daemon::in_lab(&lab, "x", mods.path());
     wait_for(30, "rmgr to be active and available", || {
         lab.mgr_available()
     });

@@ -87,18 +87,8 @@ fn check_stock_entries(lab: &Lab, who: &str, cfg: &serde_json::Map<String, Value
 #[test]
 fn active_and_standby_report_their_running_config_to_the_active() {
     let lab = Lab::up("h1-mgrc-", &[]);
-    let conf = lab.conf();
     let mods = common::only_test_modules(&["drprobe"]);
-    let start = |id: &str| {
-        Daemon::start(&[
-            "--conf",
-            conf.to_str().unwrap(),
-            "--id",
-            id,
-            "--module-path",
-            mods.path().to_str().unwrap(),
-        ])
-    };
+    let start = |id: &str| Daemon::in_lab(&lab, id, mods.path());
     let x = start("x");
     wait_for(60, "mgr.x active and available", || {
         let d = mgr_dump(&lab);

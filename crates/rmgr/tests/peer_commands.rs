@@ -37,15 +37,7 @@ fn send(lab: &Lab, ty: &str, id: &str, prefix: &str) -> Value {
 /// rmgr (as `mgr.x`, with the `peercmd` test module enabled) on `lab`.
 fn start_rmgr(lab: &Lab) -> (Daemon, tempfile::TempDir) {
     let mods = common::only_test_modules(&["peercmd"]);
-    let conf = lab.conf();
-    let daemon = Daemon::start(&[
-        "--conf",
-        conf.to_str().unwrap(),
-        "--id",
-        "x",
-        "--module-path",
-        mods.path().to_str().unwrap(),
-    ]);
+    let daemon = Daemon::in_lab(lab, "x", mods.path());
     wait_for(30, "rmgr active and available", || {
         let (rc, out, _) = lab.ceph(&["mgr", "dump", "-f", "json"]);
         rc == 0

@@ -87,6 +87,11 @@ impl Daemon {
     /// `mgr.<id>` of `lab` with no Python modules (only the bundled Rust ones): the
     /// manager's own side of a cluster, quick to start.
     pub fn bare_in(lab: &lab::Lab, id: &str) -> Daemon {
+        Daemon::in_lab(lab, id, Path::new("/nonexistent-rmgr-module-path"))
+    }
+
+    /// `mgr.<id>` of `lab` with the modules found in `module_path`.
+    pub fn in_lab(lab: &lab::Lab, id: &str, module_path: &Path) -> Daemon {
         let conf = lab.conf();
         Daemon::start(&[
             "--conf",
@@ -94,7 +99,7 @@ impl Daemon {
             "--id",
             id,
             "--module-path",
-            "/nonexistent-rmgr-module-path",
+            module_path.to_str().unwrap(),
         ])
     }
 
