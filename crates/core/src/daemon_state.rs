@@ -213,6 +213,22 @@ pub struct DaemonStateIndex {
     listener: std::sync::OnceLock<Box<dyn Fn(u64) + Send + Sync>>,
 }
 
+/// A counter's latest sample as `get_latest_counter` gives it: `[t, v]`, `[t, s, c]` for
+/// a long-running average, `[]` without samples.
+fn latest_json(inst: &PerfCounterInstance, longrun: bool) -> Value {
+    if longrun {
+        inst.avg_data
+            .back()
+            .map(|p| json!([p.t, p.s, p.c]))
+            .unwrap_or_else(|| json!([]))
+    } else {
+        inst.data
+            .back()
+            .map(|p| json!([p.t, p.v]))
+            .unwrap_or_else(|| json!([]))
+    }
+}
+
 fn secs(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -716,19 +732,7 @@ impl DaemonStateIndex {
     /// `get_latest_counter`: `{path: [t, v]}` / `{path: [t, s, c]}`; `{path: []}` when
     /// unknown or without samples.
     pub fn latest_counter_json(&self, svc_type: &str, svc_id: &str, path: &str) -> Value {
-        self.with_counter(svc_type, svc_id, path, |inst, longrun| {
-            if longrun {
-                inst.avg_data
-                    .back()
-                    .map(|p| json!([p.t, p.s, p.c]))
-                    .unwrap_or_else(|| json!([]))
-            } else {
-                inst.data
-                    .back()
-                    .map(|p| json!([p.t, p.v]))
-                    .unwrap_or_else(|| json!([]))
-            }
-        })
+        self.with_counter(svc_type, svc_id, path, latest_json)
     }
 
     /// Every counter's latest value of one daemon, `{path: [t, v] | [t, s, c] | []}`: the
@@ -742,18 +746,7 @@ impl DaemonStateIndex {
         let mut m = Map::new();
         for (path, inst) in &d.instances {
             let longrun = g.types.get(path).is_some_and(|t| t.is_longrunavg());
-            let v = if longrun {
-                inst.avg_data
-                    .back()
-                    .map(|p| json!([p.t, p.s, p.c]))
-                    .unwrap_or_else(|| json!([]))
-            } else {
-                inst.data
-                    .back()
-                    .map(|p| json!([p.t, p.v]))
-                    .unwrap_or_else(|| json!([]))
-            };
-            m.insert(path.clone(), v);
+            m.insert(path.clone(), latest_json(inst, longrun));
         }
         Value::Object(m)
     }

@@ -941,6 +941,44 @@ mod tests {
         })
     }
 
+    /// mgr.x's commander toward mgr.y with a service ticket for our test server's
+    /// secrets (and `modes` when given); the sender keeps the credentials alive.
+    fn tcp_commander(
+        secret: &CephxKey,
+        modes: Option<Vec<u32>>,
+    ) -> (PeerCommander, EntityName, watch::Sender<PeerCredentials>) {
+        let t = mint_ticket(
+            secret,
+            3,
+            &EntityName::mgr("x"),
+            4242,
+            "allow *",
+            SystemTime::now() + Duration::from_secs(600),
+        );
+        let mut by_service = BTreeMap::new();
+        by_service.insert(ENTITY_MGR, t);
+        let (tx, creds) = watch::channel(PeerCredentials {
+            global_id: 4242,
+            fsid: [1; 16],
+            tickets: Some(Arc::new(Tickets {
+                global_id: 4242,
+                by_service,
+                connection_secret: None,
+            })),
+        });
+        let mut cfg = PeerConfig::new(EntityName::mgr("x"));
+        cfg.connect_timeout = Duration::from_secs(2);
+        cfg.command_timeout = Duration::from_secs(10);
+        if let Some(m) = modes {
+            cfg.modes = m;
+        }
+        let peer = EntityName {
+            ty: ENTITY_MGR,
+            id: "y".into(),
+        };
+        (PeerCommander::new(cfg, creds), peer, tx)
+    }
+
     /// Over TCP against our own msgr2 server, with cephx: commands, connection reuse,
     /// reconnect after the server goes away, and a bounded failure when nobody listens.
     #[tokio::test]
@@ -959,33 +997,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         server.set_secrets(svc);
         server.set_global_id(1);
-        let t = mint_ticket(
-            &secret,
-            3,
-            &EntityName::mgr("x"),
-            4242,
-            "allow *",
-            SystemTime::now() + Duration::from_secs(600),
-        );
-        let mut by_service = BTreeMap::new();
-        by_service.insert(ENTITY_MGR, t);
-        let (_tx, creds) = watch::channel(PeerCredentials {
-            global_id: 4242,
-            fsid: [1; 16],
-            tickets: Some(Arc::new(Tickets {
-                global_id: 4242,
-                by_service,
-                connection_secret: None,
-            })),
-        });
-        let mut cfg = PeerConfig::new(EntityName::mgr("x"));
-        cfg.connect_timeout = Duration::from_secs(2);
-        cfg.command_timeout = Duration::from_secs(10);
-        let pc = PeerCommander::new(cfg, creds);
-        let peer = EntityName {
-            ty: ENTITY_MGR,
-            id: "y".into(),
-        };
+        let (pc, peer, _tx) = tcp_commander(&secret, None);
         let r = pc
             .command(
                 peer.clone(),
@@ -1144,34 +1156,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         server.set_secrets(svc);
         server.set_global_id(1);
-        let t = mint_ticket(
-            &secret,
-            3,
-            &EntityName::mgr("x"),
-            4242,
-            "allow *",
-            SystemTime::now() + Duration::from_secs(600),
-        );
-        let mut by_service = BTreeMap::new();
-        by_service.insert(ENTITY_MGR, t);
-        let (_tx, creds) = watch::channel(PeerCredentials {
-            global_id: 4242,
-            fsid: [1; 16],
-            tickets: Some(Arc::new(Tickets {
-                global_id: 4242,
-                by_service,
-                connection_secret: None,
-            })),
-        });
-        let mut cfg = PeerConfig::new(EntityName::mgr("x"));
-        cfg.connect_timeout = Duration::from_secs(2);
-        cfg.command_timeout = Duration::from_secs(10);
-        cfg.modes = vec![CON_MODE_SECURE];
-        let pc = PeerCommander::new(cfg, creds);
-        let peer = EntityName {
-            ty: ENTITY_MGR,
-            id: "y".into(),
-        };
+        let (pc, peer, _tx) = tcp_commander(&secret, Some(vec![CON_MODE_SECURE]));
         // Big inputs and outputs: several GCM blocks, many reads.
         let big = vec![b'z'; 200_000];
         for i in 0..20 {
